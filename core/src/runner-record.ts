@@ -1,0 +1,48 @@
+import type { RunnerStatus } from './statuses.js';
+
+/** The runner record in DynamoDB: the contract between the Lambda and the CLI (DESIGN §4). */
+export interface RunnerRecord {
+  runnerId: string;
+  status: RunnerStatus;
+  statusReason?: string;
+  repo: string;
+  jobId: number;
+  runId: number;
+  runAttempt: number;
+  jobName?: string;
+  workflowName?: string;
+  assignedJobId?: number;
+  labels: string[];
+  runnerClass?: string;
+  cpu?: number;
+  memory?: number;
+  spot?: boolean;
+  image?: string;
+  baseImage?: string;
+  taskArn?: string;
+  githubRunnerId?: number;
+  conclusion?: string;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  expiresAt?: number;
+  version: number;
+}
+
+/** Fields a transition may set besides status, statusReason and the timestamps. */
+export type RunnerUpdate = Partial<
+  Pick<RunnerRecord, 'assignedJobId' | 'image' | 'taskArn' | 'githubRunnerId' | 'conclusion' | 'startedAt' | 'finishedAt' | 'statusReason'>
+>;
+
+/** ECS `startedBy` allows 36 characters; the runner id is used there verbatim. */
+export const MAX_RUNNER_ID_LENGTH = 36;
+
+export function runnerIdFor(prefix: string, jobId: number): string {
+  return `${prefix}-${jobId}`;
+}
+
+/** True when `name` is a runner name this fleet would have given (prefix-jobId). */
+export function isOurRunnerName(prefix: string, name: string | null | undefined): name is string {
+  return typeof name === 'string' && name.startsWith(`${prefix}-`) && /^\d+$/.test(name.slice(prefix.length + 1));
+}

@@ -1,0 +1,230 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { IllegalTransitionError, StaleRecordError } from './errors.js';
+import type { RunnerRecord, RunnerUpdate } from './runner-record.js';
+import { canTransition, isTerminal, type RunnerStatus } from './statuses.js';
+
+export const STATUS_INDEX = 'status-index';
+/** Delivery markers only need to outlive GitHub's redelivery window. */
+const DELIVERY_MARKER_TTL_SECONDS = 3 * 24 * 3600;
+
+export interface RunnerStoreOptions {
+  tableName: string;
+  /** Terminal records expire this many days after they end (DynamoDB TTL on expiresAt). */
+  retentionDays: number;
+  now?: () => Date;
+}
+
+/** What a transition needs to know about the record it changes. */
+export type RecordRef = Pick<RunnerRecord, 'runnerId' | 'status' | 'version'>;
+
+export type AdvanceResult =
+  | { changed: true; record: RunnerRecord }
+  | { changed: false; record?: RunnerRecord; reason: string };
+
+export interface ListPage {
+  records: RunnerRecord[];
+  nextKey?: Record<string, unknown>;
+}
+
+/**
+ * The runner table (DESIGN §4). Creation is conditional on the id being new;
+ * every update is conditional on the version read and on a legal transition,
+ * so two writers can never both win and a terminal record never changes.
+ */
+export class RunnerStore {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly options: RunnerStoreOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get tableName(): string {
+    return this.options.tableName;
+  }
+
+  /** Creates the record; false when a record with this id already exists. */
+  async create(record: RunnerRecord): Promise<boolean> {
+    const item = isTerminal(record.status) ? { ...record, expiresAt: record.expiresAt ?? this.expiry() } : record;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(runnerId)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async get(runnerId: string): Promise<RunnerRecord | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.options.tableName, Key: { runnerId }, ConsistentRead: true }));
+    const item = out.Item as (RunnerRecord & { kind?: string }) | undefined;
+    return item && item.kind === undefined ? item : undefined;
+  }
+
+  /**
+   * Moves `ref` to `to`, conditional on the record still being at ref's
+   * status and version. Throws IllegalTransitionError before writing anything
+   * when DESIGN §4 forbids the move, StaleRecordError when the record changed.
+   */
+  async transition(ref: RecordRef, to: RunnerStatus, update: RunnerUpdate = {}): Promise<RunnerRecord> {
+    if (!canTransition(ref.status, to)) throw new IllegalTransitionError(ref.runnerId, ref.status, to);
+    const at = this.now();
+    const fields: Record<string, unknown> = { ...update, status: to, updatedAt: at.toISOString() };
+    if (isTerminal(to)) {
+      fields.finishedAt ??= at.toISOString();
+      fields.expiresAt = this.expiry(at);
+    }
+    return this.write(ref, fields);
+  }
+
+  /** Sets fields without changing status (e.g. the taskArn of a runner that is already busy). */
+  async patch(ref: RecordRef, update: RunnerUpdate): Promise<RunnerRecord> {
+    if (isTerminal(ref.status)) throw new IllegalTransitionError(ref.runnerId, ref.status, ref.status);
+    return this.write(ref, { ...update, updatedAt: this.now().toISOString() });
+  }
+
+  /**
+   * Read-modify-write with retries: moves the record to `to` unless it is
+   * missing, terminal, or already past `to` (then says why and changes nothing).
+   */
+  async advance(
+    runnerId: string,
+    to: RunnerStatus,
+    update: RunnerUpdate | ((current: RunnerRecord) => RunnerUpdate) = {},
+    maxAttempts = 5,
+  ): Promise<AdvanceResult> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(runnerId);
+      if (!current) return { changed: false, reason: `no record for runner ${runnerId}` };
+      if (!canTransition(current.status, to)) {
+        return { changed: false, record: current, reason: `runner ${runnerId} is ${current.status}; ${current.status} → ${to} is not allowed` };
+      }
+      try {
+        const fields = typeof update === 'function' ? update(current) : update;
+        return { changed: true, record: await this.transition(current, to, fields) };
+      } catch (error) {
+        if (!(error instanceof StaleRecordError) || attempt >= maxAttempts) throw error;
+      }
+    }
+  }
+
+  /** Deletes a record only if it is still exactly as `ref` says (used to undo an ingress write). */
+  async deleteIfUnchanged(ref: RecordRef): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.options.tableName,
+          Key: { runnerId: ref.runnerId },
+          ConditionExpression: '#status = :status AND #version = :version',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: { ':status': ref.status, ':version': ref.version },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Records a webhook delivery id; false when it was seen before. */
+  async markDelivery(deliveryId: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: {
+            runnerId: `delivery#${deliveryId}`,
+            kind: 'delivery',
+            expiresAt: Math.floor(this.now().getTime() / 1000) + DELIVERY_MARKER_TTL_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(runnerId)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** One page of records with `status`, newest first, through the status index. */
+  async listByStatus(status: RunnerStatus, options: { limit?: number; startKey?: Record<string, unknown>; since?: string } = {}): Promise<ListPage> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        IndexName: STATUS_INDEX,
+        KeyConditionExpression: options.since ? '#status = :status AND createdAt >= :since' : '#status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ...(options.since ? { ':since': options.since } : {}) },
+        ScanIndexForward: false,
+        Limit: options.limit,
+        ExclusiveStartKey: options.startKey,
+      }),
+    );
+    return { records: (out.Items ?? []) as RunnerRecord[], nextKey: out.LastEvaluatedKey };
+  }
+
+  /** One page of a full scan, runner records only. */
+  async scanPage(options: { limit?: number; startKey?: Record<string, unknown> } = {}): Promise<ListPage> {
+    const out = await this.doc.send(
+      new ScanCommand({
+        TableName: this.options.tableName,
+        FilterExpression: 'attribute_not_exists(kind)',
+        Limit: options.limit,
+        ExclusiveStartKey: options.startKey,
+      }),
+    );
+    return { records: (out.Items ?? []) as RunnerRecord[], nextKey: out.LastEvaluatedKey };
+  }
+
+  private async write(ref: RecordRef, fields: Record<string, unknown>): Promise<RunnerRecord> {
+    const names: Record<string, string> = { '#status': 'status', '#version': 'version' };
+    const values: Record<string, unknown> = { ':expectedStatus': ref.status, ':expectedVersion': ref.version, ':nextVersion': ref.version + 1 };
+    const sets = ['#version = :nextVersion'];
+    for (const [key, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      names[`#${key}`] = key;
+      values[`:${key}`] = value;
+      sets.push(`#${key} = :${key}`);
+    }
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { runnerId: ref.runnerId },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: '#status = :expectedStatus AND #version = :expectedVersion',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes as RunnerRecord;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StaleRecordError(ref.runnerId);
+      throw error;
+    }
+  }
+
+  private expiry(at: Date = this.now()): number {
+    return Math.floor(at.getTime() / 1000) + Math.round(this.options.retentionDays * 24 * 3600);
+  }
+}
