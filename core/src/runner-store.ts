@@ -165,6 +165,11 @@ export class RunnerStore {
     }
   }
 
+  /** Forgets a delivery id (when the event it stood for could not be put on the bus). */
+  async forgetDelivery(deliveryId: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.options.tableName, Key: { runnerId: `delivery#${deliveryId}` } }));
+  }
+
   /** One page of records with `status`, newest first, through the status index. */
   async listByStatus(status: RunnerStatus, options: { limit?: number; startKey?: Record<string, unknown>; since?: string } = {}): Promise<ListPage> {
     const out = await this.doc.send(

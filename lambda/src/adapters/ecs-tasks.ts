@@ -1,0 +1,58 @@
+import { ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand, type RunTaskCommandInput } from '@aws-sdk/client-ecs';
+import type { Config } from '../config.js';
+import { LaunchRefusedError, RetryableError, type LaunchSpec, type RunnerTasks } from '../domain/ports.js';
+
+/** ECS errors that no retry can fix: the request itself is wrong. */
+const PERMANENT_ERRORS = new Set(['ClientException', 'InvalidParameterException', 'ClusterNotFoundException', 'PlatformUnknownException', 'UnsupportedFeatureException', 'AccessDeniedException']);
+
+export function createRunnerTasks(ecs: ECSClient, config: Config): RunnerTasks {
+  return {
+    async run(spec: LaunchSpec): Promise<string> {
+      const input: RunTaskCommandInput = {
+        cluster: config.ecsCluster,
+        taskDefinition: spec.taskDefinition,
+        count: 1,
+        startedBy: spec.runnerId,
+        clientToken: spec.runnerId,
+        capacityProviderStrategy: [{ capacityProvider: spec.spot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
+        networkConfiguration: {
+          awsvpcConfiguration: {
+            subnets: config.subnetIds,
+            securityGroups: config.securityGroupIds,
+            assignPublicIp: config.assignPublicIp ? 'ENABLED' : 'DISABLED',
+          },
+        },
+        overrides: {
+          cpu: String(spec.cpu),
+          memory: String(spec.memory),
+          containerOverrides: [{ name: spec.containerName, environment: [{ name: 'RUNNER_JITCONFIG', value: spec.jitConfig }] }],
+        },
+        enableECSManagedTags: true,
+        tags: Object.entries(spec.tags).map(([key, value]) => ({ key, value: value.slice(0, 256) })),
+      };
+      let out;
+      try {
+        out = await ecs.send(new RunTaskCommand(input));
+      } catch (error) {
+        const name = (error as { name?: string }).name ?? '';
+        if (PERMANENT_ERRORS.has(name)) throw new LaunchRefusedError(`${name}: ${(error as Error).message}`);
+        throw error;
+      }
+      const taskArn = out.tasks?.[0]?.taskArn;
+      if (!taskArn) {
+        const reasons = (out.failures ?? []).map((f) => `${f.reason ?? 'unknown'}${f.detail ? ` (${f.detail})` : ''}`).join('; ');
+        throw new RetryableError(`RunTask started no task: ${reasons || 'no failure reason given'}`);
+      }
+      return taskArn;
+    },
+
+    async findLive(runnerId: string): Promise<string | undefined> {
+      const out = await ecs.send(new ListTasksCommand({ cluster: config.ecsCluster, startedBy: runnerId, desiredStatus: 'RUNNING' }));
+      return out.taskArns?.[0];
+    },
+
+    async stop(taskArn: string, reason: string): Promise<void> {
+      await ecs.send(new StopTaskCommand({ cluster: config.ecsCluster, task: taskArn, reason: reason.slice(0, 255) }));
+    },
+  };
+}

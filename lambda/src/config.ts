@@ -1,0 +1,124 @@
+import { isWellFormedGlob, MAX_RUNNER_ID_LENGTH } from '@runner-fleet/core';
+
+/** The Lambda's configuration (DESIGN §7), read and checked once per cold start. */
+export interface Config {
+  runnerTable: string;
+  classSizesParam: string;
+  githubOwner: string;
+  githubRepoName: string;
+  /** `owner/name` as configured. */
+  githubRepo: string;
+  githubAuthParam: string;
+  webhookSecretParam: string;
+  githubApiUrl: string;
+  eventBusName: string;
+  ecsCluster: string;
+  subnetIds: string[];
+  securityGroupIds: string[];
+  assignPublicIp: boolean;
+  runnerTaskDefinition: string;
+  runnerContainerName: string;
+  ecrRepositoryUrl: string;
+  /** Empty: dynamic images are off. */
+  imageBuildProject: string;
+  defaultClass: string;
+  maxRunners: number;
+  idleTimeoutSeconds: number;
+  runnerNamePrefix: string;
+  allowedBaseImages: string[];
+  runnerExtraLabels: string[];
+  runnerGroupId: number;
+  recordRetentionDays: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid control-plane configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Job ids are well below 10^16; the prefix must leave room for "-<jobId>" in 36 characters. */
+const MAX_JOB_ID_DIGITS = 16;
+export const MAX_PREFIX_LENGTH = MAX_RUNNER_ID_LENGTH - 1 - MAX_JOB_ID_DIGITS;
+
+type Env = Record<string, string | undefined>;
+
+export function readConfig(env: Env): Config {
+  const problems: string[] = [];
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value) problems.push(`${name} is required`);
+    return value ?? '';
+  };
+  const optional = (name: string, fallback: string): string => env[name]?.trim() || fallback;
+  const integer = (name: string, fallback: number | undefined, min: number): number => {
+    const raw = env[name]?.trim();
+    if (!raw) {
+      if (fallback === undefined) problems.push(`${name} is required`);
+      return fallback ?? 0;
+    }
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) problems.push(`${name} must be a whole number ≥ ${min} (got "${raw}")`);
+    return value;
+  };
+  const list = (name: string, { required: isRequired }: { required: boolean }): string[] => {
+    const items = (env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    if (isRequired && items.length === 0) problems.push(`${name} must list at least one value (comma-separated)`);
+    return items;
+  };
+
+  const githubRepo = required('GITHUB_REPO');
+  const [githubOwner = '', githubRepoName = '', ...rest] = githubRepo.split('/');
+  if (githubRepo && (!githubOwner || !githubRepoName || rest.length > 0)) {
+    problems.push(`GITHUB_REPO must be "owner/name" (got "${githubRepo}")`);
+  }
+
+  const githubApiUrl = optional('GITHUB_API_URL', 'https://api.github.com').replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s]+$/.test(githubApiUrl)) problems.push(`GITHUB_API_URL must be an http(s) URL (got "${githubApiUrl}")`);
+
+  const assignRaw = optional('ASSIGN_PUBLIC_IP', 'false').toLowerCase();
+  if (!['true', 'false', 'enabled', 'disabled'].includes(assignRaw)) {
+    problems.push(`ASSIGN_PUBLIC_IP must be true or false (got "${assignRaw}")`);
+  }
+
+  const runnerNamePrefix = optional('RUNNER_NAME_PREFIX', 'ecs-runner');
+  if (!/^[A-Za-z0-9_-]+$/.test(runnerNamePrefix) || runnerNamePrefix.length > MAX_PREFIX_LENGTH) {
+    problems.push(`RUNNER_NAME_PREFIX must be 1–${MAX_PREFIX_LENGTH} letters, digits, "-" or "_" so runner ids fit ECS startedBy (got "${runnerNamePrefix}")`);
+  }
+
+  const allowedBaseImages = list('ALLOWED_BASE_IMAGES', { required: false });
+  for (const pattern of allowedBaseImages) {
+    if (!isWellFormedGlob(pattern)) problems.push(`ALLOWED_BASE_IMAGES: "${pattern}" is not a well-formed image pattern`);
+  }
+
+  const config: Config = {
+    runnerTable: required('RUNNER_TABLE'),
+    classSizesParam: required('CLASS_SIZES_PARAM'),
+    githubRepo,
+    githubOwner,
+    githubRepoName,
+    githubAuthParam: required('GITHUB_AUTH_PARAM'),
+    webhookSecretParam: required('WEBHOOK_SECRET_PARAM'),
+    githubApiUrl,
+    eventBusName: required('EVENT_BUS_NAME'),
+    ecsCluster: required('ECS_CLUSTER'),
+    subnetIds: list('SUBNET_IDS', { required: true }),
+    securityGroupIds: list('SECURITY_GROUP_IDS', { required: true }),
+    assignPublicIp: assignRaw === 'true' || assignRaw === 'enabled',
+    runnerTaskDefinition: required('RUNNER_TASK_DEFINITION'),
+    runnerContainerName: optional('RUNNER_CONTAINER_NAME', 'runner'),
+    ecrRepositoryUrl: required('ECR_REPOSITORY_URL'),
+    imageBuildProject: env.IMAGE_BUILD_PROJECT?.trim() ?? '',
+    defaultClass: optional('DEFAULT_CLASS', 'small').toLowerCase(),
+    maxRunners: integer('MAX_RUNNERS', 100, 1),
+    idleTimeoutSeconds: integer('IDLE_TIMEOUT_SECONDS', 600, 30),
+    runnerNamePrefix,
+    allowedBaseImages,
+    runnerExtraLabels: list('RUNNER_EXTRA_LABELS', { required: false }),
+    runnerGroupId: integer('RUNNER_GROUP_ID', 1, 1),
+    recordRetentionDays: integer('RECORD_RETENTION_DAYS', 30, 1),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,70 @@
+import { isOurRunnerName, runnerIdFor } from '@runner-fleet/core';
+import type { Deps, WorkflowJobDetail } from './ports.js';
+
+/** in_progress: the runner GitHub gave the job is busy with it (it may not be the job's own runner). */
+export async function recordJobStarted(detail: WorkflowJobDetail, deps: Deps): Promise<void> {
+  const runnerName = detail.job.runnerName;
+  if (!isOurRunnerName(deps.config.runnerNamePrefix, runnerName)) {
+    deps.log.info('job started on a runner that is not ours', { runnerName });
+    return;
+  }
+  deps.log.appendKeys({ runnerId: runnerName });
+  const result = await deps.store.advance(runnerName, 'busy', { assignedJobId: detail.job.id, statusReason: `running job ${detail.job.id}` });
+  if (!result.changed) deps.log.info('in_progress not recorded', { reason: result.reason });
+}
+
+/**
+ * completed: the runner that ran the job is done with it. A job that ended
+ * before any runner took it (cancelled, skipped) cancels its own runner while
+ * that runner is not launched yet; a job that ended before it was queued here
+ * leaves a terminal record, so a late `queued` starts nothing.
+ */
+export async function recordJobCompleted(detail: WorkflowJobDetail, deps: Deps): Promise<void> {
+  const { job } = detail;
+  const { store, config, log } = deps;
+  const conclusion = job.conclusion ?? 'unknown';
+  if (isOurRunnerName(config.runnerNamePrefix, job.runnerName)) {
+    const result = await store.advance(job.runnerName, 'completed', {
+      conclusion,
+      assignedJobId: job.id,
+      statusReason: `job ${job.id} completed: ${conclusion}`,
+    });
+    if (!result.changed) log.info('completion not recorded on the runner', { runnerName: job.runnerName, reason: result.reason });
+  }
+
+  const ownRunnerId = runnerIdFor(config.runnerNamePrefix, job.id);
+  if (ownRunnerId === job.runnerName) return;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const own = await store.get(ownRunnerId);
+    if (!own) {
+      const now = deps.now().toISOString();
+      const created = await store.create({
+        runnerId: ownRunnerId,
+        status: 'cancelled',
+        statusReason: `job ${job.id} ended (${conclusion}) before it was queued here; no runner launched`,
+        repo: detail.repo,
+        jobId: job.id,
+        runId: job.runId,
+        runAttempt: job.runAttempt,
+        jobName: job.name,
+        workflowName: job.workflowName,
+        labels: job.labels,
+        conclusion,
+        createdAt: now,
+        updatedAt: now,
+        finishedAt: now,
+        version: 1,
+      });
+      if (created) return;
+      continue; // queued was recorded meanwhile: look again
+    }
+    if (job.runnerName === null && (own.status === 'queued' || own.status === 'image_building')) {
+      const result = await store.advance(ownRunnerId, 'cancelled', { conclusion, statusReason: `job ${job.id} ended (${conclusion}) before a runner took it` });
+      log.info('job ended before pickup', { runnerId: ownRunnerId, cancelled: result.changed });
+    } else if (job.runnerName === null) {
+      // Its runner is up and may take another queued job; idle runners are reaped by housekeeping.
+      log.info('job ended before pickup; its runner stays available to other jobs', { runnerId: ownRunnerId, status: own.status });
+    }
+    return;
+  }
+}

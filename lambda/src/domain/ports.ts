@@ -1,0 +1,92 @@
+import type { LabelPolicy, RunnerStore } from '@runner-fleet/core';
+import type { Config } from '../config.js';
+import type { Log } from '../runtime/logger.js';
+import type { WorkflowJob } from '../webhook/workflow-job.js';
+
+/** The event ingress puts on the bus for dispatch (source runner-fleet.github, detail-type workflow_job). */
+export interface WorkflowJobDetail {
+  action: 'queued' | 'in_progress' | 'completed';
+  deliveryId: string;
+  repo: string;
+  installationId?: number;
+  job: WorkflowJob;
+  /** Set for `queued`: the runner record ingress created, as dispatch needs it. */
+  runner?: QueuedRunner;
+}
+
+export interface QueuedRunner {
+  runnerId: string;
+  version: number;
+  runnerClass: string;
+  cpu: number;
+  memory: number;
+  spot: boolean;
+  baseImage?: string;
+}
+
+export interface JitConfig {
+  githubRunnerId: number;
+  encodedJitConfig: string;
+}
+
+/** GitHub's self-hosted runner endpoints for the configured repository. */
+export interface GitHubRunners {
+  /** Registers a JIT runner; 'exists' when a runner of that name is already registered. */
+  generateJitConfig(request: { name: string; labels: string[]; runnerGroupId: number; installationId?: number }): Promise<JitConfig | 'exists'>;
+  findRunner(name: string, installationId?: number): Promise<{ id: number; busy: boolean; status: string } | undefined>;
+  /** 'busy' when GitHub refuses because the runner is running a job. */
+  deleteRunner(id: number, installationId?: number): Promise<'deleted' | 'not-found' | 'busy'>;
+}
+
+export interface LaunchSpec {
+  runnerId: string;
+  taskDefinition: string;
+  containerName: string;
+  cpu: number;
+  memory: number;
+  spot: boolean;
+  jitConfig: string;
+  tags: Record<string, string>;
+}
+
+/** ECS tasks of this fleet's cluster. */
+export interface RunnerTasks {
+  /** Starts the runner's task (idempotent per runner id); throws when ECS does not start it. */
+  run(spec: LaunchSpec): Promise<string>;
+  /** The live task started for this runner, if any. */
+  findLive(runnerId: string): Promise<string | undefined>;
+  stop(taskArn: string, reason: string): Promise<void>;
+}
+
+export interface EventPublisher {
+  publish(detail: WorkflowJobDetail): Promise<void>;
+}
+
+/** Everything the routes use, built once per cold start (or handed in by tests). */
+export interface Deps {
+  config: Config;
+  store: RunnerStore;
+  github: GitHubRunners;
+  tasks: RunnerTasks;
+  bus: EventPublisher;
+  webhookSecrets(): Promise<string[]>;
+  labelPolicy(): Promise<LabelPolicy>;
+  log: Log;
+  now(): Date;
+}
+
+/** Thrown for failures worth another try later: the event is retried by EventBridge/Lambda. */
+export class RetryableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RetryableError';
+  }
+}
+
+/** Thrown when ECS refuses a launch for good (bad parameters, missing task definition). */
+export class LaunchRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LaunchRefusedError';
+  }
+}

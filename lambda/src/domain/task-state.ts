@@ -1,0 +1,67 @@
+import { isOurRunnerName, isTerminal, type RunnerStatus } from '@runner-fleet/core';
+import type { Deps } from './ports.js';
+
+/** The fields of an ECS Task State Change event's detail that the control plane reads. */
+export interface TaskStateDetail {
+  taskArn: string;
+  lastStatus: string;
+  startedBy?: string;
+  startedAt?: string;
+  stoppedAt?: string;
+  stoppedReason?: string;
+  stopCode?: string;
+  containers?: Array<{ name?: string; exitCode?: number; reason?: string }>;
+}
+
+/**
+ * RUNNING → idle; STOPPED → completed (exit 0 after running a job) or failed
+ * (with ECS's reason and the exit code). A runner that stopped without taking
+ * a job is removed from GitHub, so no offline ghost stays registered.
+ */
+export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Promise<void> {
+  const { config, store, log } = deps;
+  const runnerId = detail.startedBy;
+  if (!isOurRunnerName(config.runnerNamePrefix, runnerId)) {
+    log.debug('task was not started by this fleet', { taskArn: detail.taskArn });
+    return;
+  }
+  log.appendKeys({ runnerId, taskArn: detail.taskArn, lastStatus: detail.lastStatus });
+
+  if (detail.lastStatus === 'RUNNING') {
+    const result = await store.advance(runnerId, 'idle', (current) => ({
+      taskArn: current.taskArn ?? detail.taskArn,
+      startedAt: detail.startedAt ?? deps.now().toISOString(),
+      statusReason: 'task running, runner waiting for a job',
+    }));
+    if (!result.changed) log.info('RUNNING not recorded', { reason: result.reason });
+    return;
+  }
+  if (detail.lastStatus !== 'STOPPED') return;
+
+  const current = await store.get(runnerId);
+  if (!current) {
+    log.warn('a task of this fleet stopped with no runner record');
+    return;
+  }
+  if (isTerminal(current.status)) {
+    log.info('task stopped after its runner ended; nothing to record', { status: current.status });
+  } else {
+    const container = detail.containers?.find((c) => c.name === config.runnerContainerName) ?? detail.containers?.[0];
+    const exitCode = container?.exitCode;
+    const tookJob = current.status === 'busy' || current.assignedJobId !== undefined;
+    const why = [detail.stoppedReason ?? detail.stopCode ?? 'task stopped', container?.reason].filter(Boolean).join(': ');
+    const to: RunnerStatus = exitCode === 0 && tookJob ? 'completed' : 'failed';
+    const statusReason =
+      to === 'completed'
+        ? `task exited 0 after job ${current.assignedJobId ?? current.jobId}`
+        : `${why} (exit code ${exitCode ?? 'none'})${tookJob ? '' : ' before the runner took a job'}`;
+    const result = await store.advance(runnerId, to, { statusReason, finishedAt: detail.stoppedAt ?? deps.now().toISOString() });
+    log.info('task stopped', { recorded: result.changed ? to : undefined, exitCode });
+  }
+
+  const neverTookJob = current.assignedJobId === undefined && current.status !== 'busy';
+  if (neverTookJob && current.githubRunnerId) {
+    const outcome = await deps.github.deleteRunner(current.githubRunnerId);
+    log.info('removed the runner from GitHub', { githubRunnerId: current.githubRunnerId, outcome });
+  }
+}

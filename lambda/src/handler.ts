@@ -1,0 +1,77 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, EventBridgeEvent } from 'aws-lambda';
+import type { Deps, WorkflowJobDetail } from './domain/ports.js';
+import type { TaskStateDetail } from './domain/task-state.js';
+import { dispatch } from './routes/dispatch.js';
+import { ingress } from './routes/ingress.js';
+import { taskState } from './routes/task-state.js';
+import type { Log } from './runtime/logger.js';
+import { fromApiGateway, reply, toApiGateway } from './webhook/http.js';
+import { WORKFLOW_JOB_DETAIL_TYPE, WORKFLOW_JOB_SOURCE } from './adapters/event-bus.js';
+
+type AnyEventBridgeEvent = EventBridgeEvent<string, unknown>;
+export type ControlPlaneEvent = APIGatewayProxyEventV2 | AnyEventBridgeEvent;
+
+export type Route = 'ingress' | 'dispatch' | 'task-state' | 'image-build' | 'housekeeping' | 'unknown';
+
+/** Recognises the event's shape; the handler holds no other logic. */
+export function routeOf(event: unknown): Route {
+  const e = event as Record<string, unknown>;
+  if (typeof e?.requestContext === 'object' && e.requestContext !== null && 'http' in e.requestContext) return 'ingress';
+  if (e?.source === WORKFLOW_JOB_SOURCE && e['detail-type'] === WORKFLOW_JOB_DETAIL_TYPE) return 'dispatch';
+  if (e?.source === 'aws.ecs' && e['detail-type'] === 'ECS Task State Change') return 'task-state';
+  if (e?.source === 'aws.codebuild' && e['detail-type'] === 'CodeBuild Build State Change') return 'image-build';
+  if (e?.source === 'aws.events' && e['detail-type'] === 'Scheduled Event') return 'housekeeping';
+  return 'unknown';
+}
+
+/**
+ * Builds the Lambda handler around a dependency loader (called once, on the
+ * first event). Webhook errors become a generic 500 with details in the logs;
+ * bus events rethrow so EventBridge/Lambda retry them.
+ */
+export function createHandler(loadDeps: () => Promise<Deps>, fallbackLog: Log) {
+  let deps: Promise<Deps> | undefined;
+  const getDeps = () => {
+    deps ??= loadDeps();
+    deps.catch(() => (deps = undefined));
+    return deps;
+  };
+
+  return async function handler(event: ControlPlaneEvent): Promise<APIGatewayProxyStructuredResultV2 | void> {
+    const route = routeOf(event);
+    if (route === 'ingress') {
+      let log = fallbackLog;
+      try {
+        const d = await getDeps();
+        log = d.log;
+        log.resetKeys();
+        return toApiGateway(await ingress(fromApiGateway(event as APIGatewayProxyEventV2), d));
+      } catch (error) {
+        log.error('webhook could not be processed', { error });
+        return toApiGateway(reply.error(500, 'internal error; the delivery was not accepted, redeliver it later'));
+      }
+    }
+
+    const d = await getDeps();
+    d.log.resetKeys();
+    d.log.appendKeys({ route });
+    const bridged = event as AnyEventBridgeEvent;
+    try {
+      switch (route) {
+        case 'dispatch':
+          return await dispatch(bridged.detail as WorkflowJobDetail, d);
+        case 'task-state':
+          return await taskState(bridged.detail as TaskStateDetail, d);
+        case 'image-build':
+        case 'housekeeping':
+          d.log.info('route has no work in this release', { route });
+          return;
+        default:
+          d.log.error('unrecognised event; dropped', { source: (event as { source?: unknown }).source });
+      }
+    } catch (error) {
+      d.log.error('event failed; it will be retried', { error });
+      throw error;
+    }
+  };
+}

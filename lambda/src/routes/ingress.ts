@@ -1,0 +1,134 @@
+import { classifyLabels, runnerIdFor, type RunnerRecord } from '@runner-fleet/core';
+import type { Deps, WorkflowJobDetail } from '../domain/ports.js';
+import { decodeUtf8, MAX_BODY_BYTES, parsePayload } from '../webhook/body.js';
+import { reply, type WebhookRequest, type WebhookResponse } from '../webhook/http.js';
+import { checkSignature, hasSignatureForm } from '../webhook/signature.js';
+import { parseWorkflowJob, type WorkflowJobEvent } from '../webhook/workflow-job.js';
+
+const HANDLED_ACTIONS = new Set(['queued', 'in_progress', 'completed']);
+
+/**
+ * POST /webhook (DESIGN §8): verify, parse, filter, de-duplicate, and put one
+ * event on the bus. The slow work (GitHub, ECS) happens in dispatch.
+ */
+export async function ingress(request: WebhookRequest, deps: Deps): Promise<WebhookResponse> {
+  const { headers, body } = request;
+  if (body.length > MAX_BODY_BYTES) return reply.error(413, `body is ${body.length} bytes; GitHub deliveries are at most ${MAX_BODY_BYTES}`);
+
+  const signature = headers['x-hub-signature-256'];
+  if (!hasSignatureForm(signature)) return reply.error(401, (await checkSignature('', signature, []))!);
+  const text = decodeUtf8(body);
+  if (text === undefined) return reply.error(400, 'body is not valid UTF-8');
+  const refused = await checkSignature(text, signature, await deps.webhookSecrets());
+  if (refused) return reply.error(401, refused);
+
+  const deliveryId = headers['x-github-delivery'];
+  const eventName = headers['x-github-event'];
+  if (!deliveryId) return reply.error(400, 'missing X-GitHub-Delivery header');
+  if (!eventName) return reply.error(400, 'missing X-GitHub-Event header');
+  deps.log.appendKeys({ deliveryId, githubEvent: eventName });
+
+  const parsed = parsePayload(text, headers['content-type']);
+  if ('reason' in parsed) return reply.error(400, parsed.reason);
+  if (eventName === 'ping') return reply.pong();
+  if (eventName !== 'workflow_job') return reply.ignored(`event "${eventName}" is not handled`);
+
+  const event = parseWorkflowJob(parsed.payload as Record<string, unknown>);
+  if (typeof event === 'string') return reply.error(400, event);
+  deps.log.appendKeys({ jobId: event.job.id, action: event.action });
+
+  if (event.repo.toLowerCase() !== deps.config.githubRepo.toLowerCase()) {
+    return reply.ignored(`repository ${event.repo} is not served by this fleet`);
+  }
+  if (!HANDLED_ACTIONS.has(event.action)) return reply.ignored(`action "${event.action}" is not handled`);
+  const verdict = classifyLabels(event.job.labels, await deps.labelPolicy());
+  if (verdict.kind === 'not-ours') return reply.ignored(verdict.reason);
+
+  if (event.action === 'queued') return recordQueuedJob(event, deliveryId, verdict, deps);
+  return forwardJobUpdate(event, deliveryId, deps);
+}
+
+async function recordQueuedJob(
+  event: WorkflowJobEvent,
+  deliveryId: string,
+  verdict: Exclude<ReturnType<typeof classifyLabels>, { kind: 'not-ours' }>,
+  deps: Deps,
+): Promise<WebhookResponse> {
+  const { config, store } = deps;
+  const runnerId = runnerIdFor(config.runnerNamePrefix, event.job.id);
+  deps.log.appendKeys({ runnerId });
+  const failure =
+    verdict.kind === 'invalid'
+      ? verdict.reason
+      : verdict.baseImage && !config.imageBuildProject
+        ? `label "image:${verdict.baseImage}": dynamic images are disabled (IMAGE_BUILD_PROJECT is empty)`
+        : undefined;
+  const now = deps.now().toISOString();
+  const record: RunnerRecord = {
+    runnerId,
+    status: failure ? 'failed' : 'queued',
+    statusReason: failure ?? 'waiting for dispatch',
+    repo: event.repo,
+    jobId: event.job.id,
+    runId: event.job.runId,
+    runAttempt: event.job.runAttempt,
+    jobName: event.job.name,
+    workflowName: event.job.workflowName,
+    labels: event.job.labels,
+    runnerClass: verdict.runnerClass,
+    cpu: verdict.size?.cpu,
+    memory: verdict.size?.memory,
+    spot: verdict.size?.spot,
+    baseImage: verdict.kind === 'ours' ? verdict.baseImage : undefined,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: failure ? now : undefined,
+    version: 1,
+  };
+  if (!(await store.create(record))) {
+    deps.log.info('job already recorded; nothing to do');
+    return reply.duplicate();
+  }
+  if (failure) {
+    deps.log.warn('job refused', { reason: failure });
+    return reply.failed(runnerId, failure);
+  }
+
+  const detail: WorkflowJobDetail = {
+    action: 'queued',
+    deliveryId,
+    repo: event.repo,
+    installationId: event.installationId,
+    job: event.job,
+    runner: {
+      runnerId,
+      version: record.version,
+      runnerClass: record.runnerClass!,
+      cpu: record.cpu!,
+      memory: record.memory!,
+      spot: record.spot!,
+      ...(record.baseImage ? { baseImage: record.baseImage } : {}),
+    },
+  };
+  try {
+    await deps.bus.publish(detail);
+  } catch (error) {
+    // Undo the record so GitHub's redelivery is not answered "duplicate" with no dispatch behind it.
+    await store.deleteIfUnchanged(record).catch((undoError: unknown) => deps.log.error('could not undo the queued record', { undoError }));
+    throw error;
+  }
+  deps.log.info('job queued for dispatch', { runnerClass: record.runnerClass });
+  return reply.accepted(runnerId);
+}
+
+async function forwardJobUpdate(event: WorkflowJobEvent, deliveryId: string, deps: Deps): Promise<WebhookResponse> {
+  if (!(await deps.store.markDelivery(deliveryId))) return reply.duplicate();
+  try {
+    await deps.bus.publish({ action: event.action as WorkflowJobDetail['action'], deliveryId, repo: event.repo, installationId: event.installationId, job: event.job });
+  } catch (error) {
+    await deps.store.forgetDelivery(deliveryId).catch((undoError: unknown) => deps.log.error('could not undo the delivery marker', { undoError }));
+    throw error;
+  }
+  return reply.accepted();
+}
+
