@@ -1,0 +1,185 @@
+import type { EcsSimulator, SimTask } from '../aws/ecs.js';
+import type { GitHubSimulator, SimJob, SimRunner } from './github-simulator.js';
+import { workflowJobPayload, type WebhookSender } from './webhooks.js';
+
+export interface AutopilotOptions {
+  /** SANDBOX_AUTOPILOT: assign jobs to runners and send in_progress/completed for them. */
+  enabled: boolean;
+  /** SANDBOX_JOB_MS: how long a job runs. */
+  jobMs: number;
+  containerName: string;
+  installationId?: number;
+  onError(message: string, error: unknown): void;
+}
+
+/**
+ * Plays GitHub's side: when a runner's task is RUNNING, the runner process
+ * registers with its JIT config; with the autopilot on, GitHub hands it the
+ * oldest queued job it matches, sends in_progress, and after the job's run
+ * time sends completed, removes the ephemeral runner and the task exits 0.
+ */
+export class Autopilot {
+  private nextJobId = 4_200_000_000 + Math.floor(Math.random() * 1_000_000) * 1000;
+  private readonly taskOfRunner = new Map<number, string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private pendingSends = 0;
+
+  constructor(
+    private readonly github: GitHubSimulator,
+    private readonly ecs: EcsSimulator,
+    private readonly sender: WebhookSender,
+    private readonly options: AutopilotOptions,
+  ) {
+    ecs.onTaskRunning((task) => this.runnerProcessStarted(task));
+    ecs.onTaskStopped((task) => this.runnerProcessStopped(task));
+  }
+
+  get busy(): boolean {
+    return this.timers.size > 0 || this.pendingSends > 0;
+  }
+
+  /** A workflow run queues a job: GitHub records it and sends `queued`. */
+  async queueJob(labels: string[], fields: { name?: string; runId?: number } = {}): Promise<SimJob> {
+    const id = this.nextJobId++;
+    const job: SimJob = {
+      id,
+      runId: fields.runId ?? id - 1000,
+      runAttempt: 1,
+      name: fields.name ?? 'build',
+      workflowName: 'CI',
+      labels,
+      status: 'queued',
+      conclusion: null,
+      runnerName: null,
+      runnerId: null,
+      createdAt: new Date().toISOString(),
+    };
+    this.github.jobs.set(id, job);
+    await this.notify('queued', job);
+    if (this.options.enabled) this.assignWaitingRunners();
+    return job;
+  }
+
+  /**
+   * A `queued` delivery that did not come from queueJob (sandbox:send, a test
+   * playing GitHub): from now on the simulated GitHub knows that job too.
+   */
+  adoptDeliveredJob(body: Buffer, contentType: string | undefined): void {
+    try {
+      const text = body.toString('utf8');
+      const json = contentType?.startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(text).get('payload') ?? '' : text;
+      const payload = JSON.parse(json) as { action?: string; workflow_job?: { id: number; run_id: number; run_attempt?: number; name?: string; workflow_name?: string; labels: string[] } };
+      const wj = payload.workflow_job;
+      if (payload.action !== 'queued' || !wj || this.github.jobs.has(wj.id)) return;
+      this.github.jobs.set(wj.id, {
+        id: wj.id,
+        runId: wj.run_id,
+        runAttempt: wj.run_attempt ?? 1,
+        name: wj.name ?? 'build',
+        workflowName: wj.workflow_name ?? 'CI',
+        labels: wj.labels,
+        status: 'queued',
+        conclusion: null,
+        runnerName: null,
+        runnerId: null,
+        createdAt: new Date().toISOString(),
+      });
+      if (this.options.enabled) this.assignWaitingRunners();
+    } catch {
+      // Not a payload the simulated GitHub can take over; the control plane already answered it.
+    }
+  }
+
+  /** The workflow is cancelled before a runner took the job. */
+  async cancelJob(jobId: number): Promise<void> {
+    const job = this.github.jobs.get(jobId);
+    if (!job || job.status !== 'queued') return;
+    Object.assign(job, { status: 'completed', conclusion: 'cancelled' });
+    await this.notify('completed', job);
+  }
+
+  close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private runnerProcessStarted(task: SimTask): void {
+    const env = task.environment[this.options.containerName] ?? {};
+    const runner = this.github.registerFromJitConfig(env.RUNNER_JITCONFIG);
+    if (!runner) {
+      // The runner cannot register (no config, used or revoked): the process exits non-zero.
+      this.later(5, () => this.ecs.exitTask(task.taskArn, 1, 'runner registration failed: JIT configuration missing, used or revoked'));
+      return;
+    }
+    this.taskOfRunner.set(runner.id, task.taskArn);
+    if (this.options.enabled) this.assignWaitingRunners();
+  }
+
+  private runnerProcessStopped(task: SimTask): void {
+    for (const [runnerId, taskArn] of this.taskOfRunner) {
+      if (taskArn !== task.taskArn) continue;
+      this.taskOfRunner.delete(runnerId);
+      const runner = this.github.runners.get(runnerId);
+      if (runner) runner.status = 'offline';
+      const job = [...this.github.jobs.values()].find((j) => j.runnerId === runnerId && j.status === 'in_progress');
+      if (job && runner) {
+        // The runner vanished mid-job: GitHub fails the job.
+        Object.assign(job, { status: 'completed', conclusion: 'failure' });
+        runner.busy = false;
+        void this.notify('completed', job);
+      }
+    }
+  }
+
+  private assignWaitingRunners(): void {
+    for (const [runnerId, taskArn] of this.taskOfRunner) {
+      const runner = this.github.runners.get(runnerId);
+      if (!runner || runner.busy || runner.status !== 'online') continue;
+      const job = this.oldestMatchingJob(runner);
+      if (job) this.run(job, runner, taskArn);
+    }
+  }
+
+  private oldestMatchingJob(runner: SimRunner): SimJob | undefined {
+    const has = new Set(runner.labels.map((l) => l.toLowerCase()));
+    for (const job of this.github.jobs.values()) {
+      if (job.status === 'queued' && job.labels.every((l) => has.has(l.toLowerCase()))) return job;
+    }
+    return undefined;
+  }
+
+  private run(job: SimJob, runner: SimRunner, taskArn: string): void {
+    Object.assign(job, { status: 'in_progress', runnerName: runner.name, runnerId: runner.id });
+    runner.busy = true;
+    void this.notify('in_progress', job);
+    this.later(this.options.jobMs, async () => {
+      if (job.status !== 'in_progress') return;
+      Object.assign(job, { status: 'completed', conclusion: 'success' });
+      await this.notify('completed', job);
+      // An ephemeral runner is removed by GitHub after its job; then its process exits 0.
+      this.github.runners.delete(runner.id);
+      this.taskOfRunner.delete(runner.id);
+      this.ecs.exitTask(taskArn, 0);
+    });
+  }
+
+  private async notify(action: 'queued' | 'in_progress' | 'completed', job: SimJob): Promise<void> {
+    this.pendingSends++;
+    try {
+      const answer = await this.sender.send('workflow_job', workflowJobPayload(action, this.github.repo, job, this.options.installationId));
+      if (answer.status >= 300) this.options.onError(`webhook ${action} for job ${job.id} answered ${answer.status}`, answer.body);
+    } catch (error) {
+      this.options.onError(`webhook ${action} for job ${job.id} could not be sent`, error);
+    } finally {
+      this.pendingSends--;
+    }
+  }
+
+  private later(ms: number, fn: () => void | Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+}

@@ -1,0 +1,294 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { generateKeyPairSync } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { RunnerStore, STATUS_INDEX, type RunnerRecord } from '@runner-fleet/core';
+import { buildDeps, createHandler, createLogger } from '@runner-fleet/lambda';
+import { toApiGatewayEvent } from './api-gateway.js';
+import { createDynamoDb } from './aws/dynamodb.js';
+import { EcsSimulator } from './aws/ecs.js';
+import { EventBridgeSimulator } from './aws/eventbridge.js';
+import { AwsError, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
+import { SsmSimulator } from './aws/ssm.js';
+import { CONTROL_PLANE_DEFAULTS, CONTROL_PLANE_NAMES, DEFAULT_CLASS_SIZES, DEFAULT_WEBHOOK_SECRET, FUNCTION_ARN, SANDBOX_PAT, SANDBOX_REGION } from './defaults.js';
+import { loadEventPatterns } from './event-patterns.js';
+import { Autopilot } from './github/autopilot.js';
+import { GitHubSimulator } from './github/github-simulator.js';
+import { WebhookSender } from './github/webhooks.js';
+
+type Env = Record<string, string | undefined>;
+
+const SERVICE_NAMES: Record<string, string> = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', AWSEvents: 'EventBridge' };
+
+export interface SandboxOptions {
+  /** Settings as environment variables (PORT, WEBHOOK_SECRET, SANDBOX_*, and any DESIGN §7 name); defaults apply to the rest. */
+  env?: Env;
+  /** Lambda log level; SILENT for tests. */
+  logLevel?: string;
+  /** Called for autopilot and delivery problems (default: stderr). */
+  onError?: (message: string, error: unknown) => void;
+}
+
+export interface Sandbox {
+  webhookUrl: string;
+  endpoint: string;
+  /** The control plane's environment (DESIGN §7). */
+  controlPlaneEnv: Record<string, string>;
+  /** What the CLI needs, as `export` lines print it. */
+  cliEnv: Record<string, string>;
+  webhookSecret: string;
+  ecs: EcsSimulator;
+  ssm: SsmSimulator;
+  bus: EventBridgeSimulator;
+  github: GitHubSimulator;
+  autopilot: Autopilot;
+  webhooks: WebhookSender;
+  store: RunnerStore;
+  /** Subscribes to every record write (a stream of new images); returns an unsubscribe function. */
+  onRecordWrite(listener: (record: RunnerRecord) => void): () => void;
+  /** AWS calls per `Service.Operation`, as received on the wire. */
+  awsCalls: Record<string, number>;
+  resetCounters(): void;
+  /** Resolves once no event, task transition, job or webhook is in flight. */
+  settle(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function flag(value: string | undefined, fallback: boolean): boolean {
+  return value === undefined || value === '' ? fallback : !['0', 'false', 'off', 'no'].includes(value.toLowerCase());
+}
+
+function number(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of milliseconds ≥ 0 (got "${raw}")`);
+  return value;
+}
+
+/** Starts the whole control plane on 127.0.0.1 with simulated AWS and GitHub (DESIGN §9). */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const env: Env = { ...options.env };
+  const port = number(env, 'PORT', 8787);
+  const webhookSecret = env.WEBHOOK_SECRET || DEFAULT_WEBHOOK_SECRET;
+  const onError = options.onError ?? ((message: string, error: unknown) => console.error(`sandbox: ${message}`, error));
+  const awsCalls: Record<string, number> = {};
+
+  const bus = new EventBridgeSimulator(SANDBOX_REGION, { maxAttempts: 3, retryBaseMs: number(env, 'SANDBOX_RETRY_MS', 200) });
+  const ecs = new EcsSimulator(SANDBOX_REGION, bus, { taskStartMs: number(env, 'SANDBOX_TASK_START_MS', 500) });
+  const ssm = new SsmSimulator(SANDBOX_REGION);
+  const dynamodb = createDynamoDb();
+  const services = new Map<string, JsonService>([ecs.service(), ssm.service(), bus.service()].map((s) => [s.targetPrefix, s]));
+
+  const controlPlaneEnv: Record<string, string> = { ...CONTROL_PLANE_DEFAULTS };
+  for (const name of CONTROL_PLANE_NAMES) if (env[name] !== undefined) controlPlaneEnv[name] = env[name]!;
+  const useApp = (env.SANDBOX_GITHUB_AUTH ?? 'pat').toLowerCase() === 'app';
+  const appKeys = useApp ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : undefined;
+  const installationId = 31415926;
+  const github = new GitHubSimulator(controlPlaneEnv.GITHUB_REPO!, {
+    token: useApp ? undefined : SANDBOX_PAT,
+    app: appKeys ? { appId: '271828', publicKeyPem: appKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(), installationId } : undefined,
+  });
+
+  let handleWebhook: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> = async (_req, res) => {
+    res.writeHead(503).end();
+  };
+  const server: Server = createServer((req, res) => {
+    void route(req, res).catch((error: unknown) => {
+      onError('request failed', error);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    if (url.startsWith('/github/') || url === '/github') {
+      return github.handle(req, res, url.slice('/github'.length) || '/', await readBody(req));
+    }
+    if (req.method === 'POST' && (url === '/webhook' || url.startsWith('/webhook?'))) return handleWebhook(req, res, await readBody(req));
+    const target = req.headers['x-amz-target'];
+    if (req.method === 'POST' && typeof target === 'string') {
+      const [prefix, operation = ''] = target.split('.');
+      const service = prefix!.startsWith('DynamoDB_') ? 'DynamoDB' : (SERVICE_NAMES[prefix!] ?? prefix!);
+      awsCalls[`${service}.${operation}`] = (awsCalls[`${service}.${operation}`] ?? 0) + 1;
+      const body = await readBody(req);
+      if (prefix!.startsWith('DynamoDB_')) return dynamodb.handle(req, res, body, operation);
+      const sim = services.get(prefix!);
+      const op = sim?.operations[operation];
+      if (!op) return sendAwsError(res, new AwsError('UnknownOperationException', `The sandbox does not simulate ${target}`));
+      try {
+        sendJson(res, 200, await op(body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {}));
+      } catch (error) {
+        if (error instanceof AwsError) return sendAwsError(res, error);
+        throw error;
+      }
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `nothing at ${req.method} ${url}` }));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  controlPlaneEnv.GITHUB_API_URL = env.GITHUB_API_URL ?? `${endpoint}/github`;
+  Object.assign(controlPlaneEnv, { AWS_ENDPOINT_URL: endpoint, AWS_REGION: SANDBOX_REGION, LOG_LEVEL: options.logLevel ?? env.LOG_LEVEL ?? 'WARN' });
+  // The SDK's default credential chain reads these; the simulators accept any.
+  process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'sandbox';
+
+  const clientConfig = { endpoint, region: SANDBOX_REGION };
+  const dynamoClient = new DynamoDBClient(clientConfig);
+  try {
+    await provision();
+  } catch (error) {
+    server.close();
+    await dynamodb.close();
+    throw error;
+  }
+
+  async function provision(): Promise<void> {
+    await dynamoClient.send(
+      new CreateTableCommand({
+        TableName: controlPlaneEnv.RUNNER_TABLE,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'runnerId', AttributeType: 'S' },
+          { AttributeName: 'status', AttributeType: 'S' },
+          { AttributeName: 'createdAt', AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: 'runnerId', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: STATUS_INDEX,
+            KeySchema: [
+              { AttributeName: 'status', KeyType: 'HASH' },
+              { AttributeName: 'createdAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+    const ssmClient = new SSMClient(clientConfig);
+    const classSizes = env.SANDBOX_CLASS_SIZES ?? JSON.stringify(DEFAULT_CLASS_SIZES);
+    const githubAuth = appKeys
+      ? JSON.stringify({ appId: 271828, privateKey: appKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() })
+      : SANDBOX_PAT;
+    await ssmClient.send(new PutParameterCommand({ Name: controlPlaneEnv.CLASS_SIZES_PARAM, Type: 'String', Value: classSizes }));
+    await ssmClient.send(new PutParameterCommand({ Name: controlPlaneEnv.GITHUB_AUTH_PARAM, Type: 'SecureString', Value: githubAuth }));
+    await ssmClient.send(new PutParameterCommand({ Name: controlPlaneEnv.WEBHOOK_SECRET_PARAM, Type: 'SecureString', Value: env.WEBHOOK_SECRETS ?? webhookSecret }));
+
+    const ecsClient = new ECSClient(clientConfig);
+    const cluster = await ecsClient.send(new CreateClusterCommand({ clusterName: controlPlaneEnv.ECS_CLUSTER, capacityProviders: ['FARGATE', 'FARGATE_SPOT'] }));
+    await ecsClient.send(
+      new RegisterTaskDefinitionCommand({
+        family: controlPlaneEnv.RUNNER_TASK_DEFINITION,
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: '512',
+        memory: '1024',
+        containerDefinitions: [{ name: controlPlaneEnv.RUNNER_CONTAINER_NAME!, image: `${controlPlaneEnv.ECR_REPOSITORY_URL}:latest`, essential: true }],
+      }),
+    );
+
+    const events = new EventBridgeClient(clientConfig);
+    await events.send(new CreateEventBusCommand({ Name: controlPlaneEnv.EVENT_BUS_NAME }));
+    const patterns = loadEventPatterns({
+      cluster_arn: cluster.cluster!.clusterArn!,
+      runner_name_prefix: controlPlaneEnv.RUNNER_NAME_PREFIX!,
+      image_build_project: controlPlaneEnv.IMAGE_BUILD_PROJECT || 'image-builds-disabled',
+    });
+    const rules: Array<[string, string | undefined, Record<string, unknown>]> = [
+      ['workflow-job', controlPlaneEnv.EVENT_BUS_NAME, patterns.workflow_job!],
+      ['task-state', undefined, patterns.task_state!],
+    ];
+    for (const [name, busName, pattern] of rules) {
+      await events.send(new PutRuleCommand({ Name: `runner-fleet-${name}`, EventBusName: busName, EventPattern: JSON.stringify(pattern) }));
+      await events.send(new PutTargetsCommand({ Rule: `runner-fleet-${name}`, EventBusName: busName, Targets: [{ Id: 'control-plane', Arn: FUNCTION_ARN }] }));
+    }
+  }
+
+  // The control plane: the real handler, unchanged, with the sandbox's environment.
+  const logger = createLogger(controlPlaneEnv);
+  const handler = createHandler(() => buildDeps(controlPlaneEnv, logger, { githubRetryBaseMs: 50 }), logger);
+  bus.registerFunction(FUNCTION_ARN, (event) => handler(event as never));
+  handleWebhook = async (req, res, body) => {
+    const result = (await handler(toApiGatewayEvent(req, body))) as { statusCode: number; headers?: Record<string, string>; body?: string };
+    res.writeHead(result.statusCode, result.headers ?? {}).end(result.body ?? '');
+    // A queued job sent from outside (npm run sandbox:send, a test) becomes a job the simulated GitHub knows.
+    if (result.statusCode === 202 && req.headers['x-github-event'] === 'workflow_job') autopilot.adoptDeliveredJob(body, req.headers['content-type']);
+  };
+
+  const webhooks = new WebhookSender(`${endpoint}/webhook`, webhookSecret);
+  const autopilot = new Autopilot(github, ecs, webhooks, {
+    enabled: flag(env.SANDBOX_AUTOPILOT, true),
+    jobMs: number(env, 'SANDBOX_JOB_MS', 3000),
+    containerName: controlPlaneEnv.RUNNER_CONTAINER_NAME!,
+    installationId: useApp ? installationId : undefined,
+    onError,
+  });
+  const store = new RunnerStore(DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } }), {
+    tableName: controlPlaneEnv.RUNNER_TABLE!,
+    retentionDays: 30,
+  });
+
+  const resetCounters = () => {
+    for (const key of Object.keys(awsCalls)) delete awsCalls[key];
+    for (const key of Object.keys(github.calls)) delete github.calls[key];
+  };
+  resetCounters();
+
+  return {
+    webhookUrl: `${endpoint}/webhook`,
+    endpoint,
+    controlPlaneEnv,
+    cliEnv: {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_REGION: SANDBOX_REGION,
+      AWS_ACCESS_KEY_ID: 'sandbox',
+      AWS_SECRET_ACCESS_KEY: 'sandbox',
+      RUNNER_TABLE: controlPlaneEnv.RUNNER_TABLE!,
+      CLASS_SIZES_PARAM: controlPlaneEnv.CLASS_SIZES_PARAM!,
+    },
+    webhookSecret,
+    ecs,
+    ssm,
+    bus,
+    github,
+    autopilot,
+    webhooks,
+    store,
+    awsCalls,
+    resetCounters,
+    onRecordWrite: (listener) =>
+      dynamodb.onWrite(({ table, item }) => {
+        if (table === controlPlaneEnv.RUNNER_TABLE && typeof item.status === 'string' && item.kind === undefined) listener(item as unknown as RunnerRecord);
+      }),
+    async settle(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      let quietRounds = 0;
+      // Quiet twice in a row: a delivery can schedule a timer that schedules a delivery.
+      while (quietRounds < 2) {
+        if (Date.now() > deadline) throw new Error(`sandbox did not settle within ${timeoutMs} ms (bus ${bus.pending}, ecs ${ecs.pendingTransitions}, autopilot ${autopilot.busy})`);
+        await bus.whenIdle();
+        const quiet = bus.pending === 0 && ecs.pendingTransitions === 0 && !autopilot.busy && webhooks.inFlight === 0;
+        quietRounds = quiet ? quietRounds + 1 : 0;
+        await new Promise((resolve) => setTimeout(resolve, quiet ? 2 : 10));
+      }
+    },
+    async stop() {
+      autopilot.close();
+      ecs.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await dynamodb.close();
+    },
+  };
+}
