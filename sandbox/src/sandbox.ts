@@ -48,6 +48,8 @@ export interface Sandbox {
   autopilot: Autopilot;
   webhooks: WebhookSender;
   store: RunnerStore;
+  /** DynamoDB fault injection: the next N UpdateItem calls answer 500 (the SDK retries 2 of them). */
+  dynamoFaults: { updateItemFailures: number };
   /** Subscribes to every record write (a stream of new images); returns an unsubscribe function. */
   onRecordWrite(listener: (record: RunnerRecord) => void): () => void;
   /** AWS calls per `Service.Operation`, as received on the wire. */
@@ -77,6 +79,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const webhookSecret = env.WEBHOOK_SECRET || DEFAULT_WEBHOOK_SECRET;
   const onError = options.onError ?? ((message: string, error: unknown) => console.error(`sandbox: ${message}`, error));
   const awsCalls: Record<string, number> = {};
+  const dynamoFaults = { updateItemFailures: 0 };
 
   const bus = new EventBridgeSimulator(SANDBOX_REGION, { maxAttempts: 3, retryBaseMs: number(env, 'SANDBOX_RETRY_MS', 200) });
   const ecs = new EcsSimulator(SANDBOX_REGION, bus, { taskStartMs: number(env, 'SANDBOX_TASK_START_MS', 500) });
@@ -115,7 +118,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const service = prefix!.startsWith('DynamoDB_') ? 'DynamoDB' : (SERVICE_NAMES[prefix!] ?? prefix!);
       awsCalls[`${service}.${operation}`] = (awsCalls[`${service}.${operation}`] ?? 0) + 1;
       const body = await readBody(req);
-      if (prefix!.startsWith('DynamoDB_')) return dynamodb.handle(req, res, body, operation);
+      if (prefix!.startsWith('DynamoDB_')) {
+        if (operation === 'UpdateItem' && dynamoFaults.updateItemFailures > 0) {
+          dynamoFaults.updateItemFailures--;
+          return sendAwsError(res, new AwsError('InternalServerError', 'Internal server error (injected by the sandbox)', 500));
+        }
+        return dynamodb.handle(req, res, body, operation);
+      }
       const sim = services.get(prefix!);
       const op = sim?.operations[operation];
       if (!op) return sendAwsError(res, new AwsError('UnknownOperationException', `The sandbox does not simulate ${target}`));
@@ -264,6 +273,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     webhooks,
     store,
     awsCalls,
+    dynamoFaults,
     resetCounters,
     onRecordWrite: (listener) =>
       dynamodb.onWrite(({ table, item }) => {

@@ -17,6 +17,7 @@ export async function ingress(request: WebhookRequest, deps: Deps): Promise<Webh
 
   const signature = headers['x-hub-signature-256'];
   if (!hasSignatureForm(signature)) return reply.error(401, (await checkSignature('', signature, []))!);
+  if (body.length === 0) return reply.error(400, 'body is empty');
   const text = decodeUtf8(body);
   if (text === undefined) return reply.error(400, 'body is not valid UTF-8');
   const refused = await checkSignature(text, signature, await deps.webhookSecrets());

@@ -43,6 +43,8 @@ export class EventBridgeSimulator {
   private inFlight = 0;
   private readonly idleWaiters: Array<() => void> = [];
   readonly deadLetters: Array<{ event: BusEvent; error: string; attempts: number }> = [];
+  /** The next N PutEvents calls fail as a whole with InternalException (fault injection). */
+  faults = { putEventsFailures: 0 };
   delivered = 0;
   failedAttempts = 0;
 
@@ -98,6 +100,10 @@ export class EventBridgeSimulator {
         },
         PutEvents: (input) => {
           const entries = (input.Entries as Array<Record<string, unknown>>) ?? [];
+          if (this.faults.putEventsFailures > 0) {
+            this.faults.putEventsFailures--;
+            throw new AwsError('InternalException', 'Internal service error (injected by the sandbox)', 500);
+          }
           if (entries.length === 0 || entries.length > 10) throw new AwsError('ValidationException', 'Entries must hold 1 to 10 events.');
           const results = entries.map((entry) => this.accept(entry));
           return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };

@@ -1,0 +1,40 @@
+import type { RunnerRecord } from '@runner-fleet/core';
+import { startSandbox, type Sandbox } from '../../src/index.js';
+
+/** A sandbox on a free port with fast simulated time; problems it reports are collected, not printed. */
+export async function startTestSandbox(env: Record<string, string> = {}): Promise<Sandbox & { problems: string[] }> {
+  const problems: string[] = [];
+  const sandbox = await startSandbox({
+    env: { PORT: '0', SANDBOX_TASK_START_MS: '20', SANDBOX_JOB_MS: '40', SANDBOX_RETRY_MS: '20', ...env },
+    logLevel: 'SILENT',
+    onError: (message) => problems.push(message),
+  });
+  return Object.assign(sandbox, { problems });
+}
+
+/** Every status each runner passed through, in write order. */
+export function recordHistories(sandbox: Sandbox): Map<string, string[]> {
+  const histories = new Map<string, string[]>();
+  sandbox.onRecordWrite((record) => {
+    const h = histories.get(record.runnerId) ?? [];
+    if (h[h.length - 1] !== record.status) h.push(record.status);
+    histories.set(record.runnerId, h);
+  });
+  return histories;
+}
+
+export async function allRecords(sandbox: Sandbox): Promise<RunnerRecord[]> {
+  const out: RunnerRecord[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await sandbox.store.scanPage({ startKey });
+    out.push(...page.records);
+    startKey = page.nextKey;
+  } while (startKey);
+  return out;
+}
+
+let jobIds = 5_000_000_000;
+export function nextJobId(): number {
+  return jobIds++;
+}

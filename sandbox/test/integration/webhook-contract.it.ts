@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { sign } from '@octokit/webhooks-methods';
+import { examplePayload, workflowJobPayload, type Sandbox } from '../../src/index.js';
+import { allRecords, nextJobId, startTestSandbox } from './harness.js';
+
+/** DESIGN §8: every row of the webhook contract, and the bad inputs of issue 2, through the sandbox's HTTP endpoint. */
+describe('POST /webhook contract', () => {
+  let sandbox: Sandbox & { problems: string[] };
+  const repo = 'octo-org/octo-repo';
+  const queued = (labels: unknown[], id = nextJobId()) => workflowJobPayload('queued', repo, { id, runId: id - 1, labels });
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', WEBHOOK_SECRETS: 'sandbox-webhook-secret\nprevious-secret' });
+  });
+  afterAll(() => sandbox.stop());
+
+  async function expectNothingChanged(): Promise<void> {
+    await sandbox.settle();
+    expect(await allRecords(sandbox)).toEqual([]);
+    expect(sandbox.ecs.tasksStarted).toBe(0);
+  }
+
+  async function rawDelivery(body: Buffer, headers: Record<string, string> = {}) {
+    return sandbox.webhooks.sendRaw(body, {
+      'content-type': 'application/json',
+      'x-github-event': 'workflow_job',
+      'x-github-delivery': `raw-${nextJobId()}`,
+      'x-hub-signature-256': await sign(sandbox.webhookSecret, body.toString('latin1') || ' '),
+      ...headers,
+    });
+  }
+
+  describe('refused deliveries change nothing', () => {
+    beforeEach(async () => {
+      expect(await allRecords(sandbox)).toEqual([]);
+    });
+
+    it('answers 401 when the signature header is missing', async () => {
+      const answer = await sandbox.webhooks.send('workflow_job', queued(['self-hosted']), { headers: { 'x-hub-signature-256': '' } });
+      expect(answer).toMatchObject({ status: 401, body: { status: 'error', reason: 'missing X-Hub-Signature-256 header' } });
+      await expectNothingChanged();
+    });
+
+    it('answers 401 when the body was signed with another secret', async () => {
+      const answer = await sandbox.webhooks.send('workflow_job', queued(['self-hosted']), { secret: 'not-the-secret' });
+      expect(answer).toMatchObject({ status: 401, body: { status: 'error', reason: 'signature does not match' } });
+      await expectNothingChanged();
+    });
+
+    it('answers 401 to a sha1= signature', async () => {
+      const body = Buffer.from(JSON.stringify(queued(['self-hosted'])));
+      const answer = await rawDelivery(body, { 'x-hub-signature-256': 'sha1=0123456789abcdef0123456789abcdef01234567' });
+      expect(answer.status).toBe(401);
+      expect(answer.body.reason).toMatch(/sha256=/);
+      await expectNothingChanged();
+    });
+
+    it('answers 401 when one byte of a signed body was changed', async () => {
+      const body = Buffer.from(JSON.stringify(queued(['self-hosted'])));
+      const signature = await sign(sandbox.webhookSecret, body.toString('utf8'));
+      body[body.length - 2] = body[body.length - 2] === 0x20 ? 0x21 : 0x20;
+      const answer = await rawDelivery(body, { 'x-hub-signature-256': signature });
+      expect(answer.status).toBe(401);
+      await expectNothingChanged();
+    });
+
+    it('answers 400 to a signed body that is not JSON', async () => {
+      const answer = await rawDelivery(Buffer.from('this is not json'));
+      expect(answer).toMatchObject({ status: 400, body: { status: 'error', reason: 'body is not valid JSON' } });
+      await expectNothingChanged();
+    });
+
+    it('answers 400 to an empty body', async () => {
+      const answer = await rawDelivery(Buffer.alloc(0), { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` });
+      expect(answer).toMatchObject({ status: 400, body: { reason: 'body is empty' } });
+      await expectNothingChanged();
+    });
+
+    it('answers 400 to a body that is not valid UTF-8', async () => {
+      const answer = await rawDelivery(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]));
+      expect(answer).toMatchObject({ status: 400, body: { reason: 'body is not valid UTF-8' } });
+      await expectNothingChanged();
+    });
+
+    it('answers 400 to a form-encoded body without a payload field', async () => {
+      const answer = await rawDelivery(Buffer.from('other=1'), { 'content-type': 'application/x-www-form-urlencoded' });
+      expect(answer).toMatchObject({ status: 400, body: { reason: 'form-encoded body has no "payload" field' } });
+      await expectNothingChanged();
+    });
+
+    it('answers 400 when X-GitHub-Delivery or X-GitHub-Event is missing', async () => {
+      const noDelivery = await sandbox.webhooks.send('workflow_job', queued(['self-hosted']), { headers: { 'x-github-delivery': '' } });
+      expect(noDelivery).toMatchObject({ status: 400, body: { reason: 'missing X-GitHub-Delivery header' } });
+      const noEvent = await sandbox.webhooks.send('workflow_job', queued(['self-hosted']), { headers: { 'x-github-event': '' } });
+      expect(noEvent).toMatchObject({ status: 400, body: { reason: 'missing X-GitHub-Event header' } });
+      await expectNothingChanged();
+    });
+
+    it('answers 400 when labels are not strings', async () => {
+      const answer = await sandbox.webhooks.send('workflow_job', queued(['self-hosted', 42, { evil: true }]));
+      expect(answer).toMatchObject({ status: 400, body: { reason: expect.stringContaining('workflow_job.labels') } });
+      await expectNothingChanged();
+    });
+
+    it('answers 413 to a body over 25 MB', async () => {
+      const padding = 'x'.repeat(25 * 1024 * 1024);
+      const answer = await sandbox.webhooks.send('workflow_job', { ...queued(['self-hosted']), padding });
+      expect(answer.status).toBe(413);
+      await expectNothingChanged();
+    });
+
+    it('ignores events other than workflow_job', async () => {
+      const answer = await sandbox.webhooks.send('push', examplePayload('push'));
+      expect(answer).toMatchObject({ status: 202, body: { status: 'ignored', reason: 'event "push" is not handled' } });
+      await expectNothingChanged();
+    });
+
+    it('ignores a repository other than GITHUB_REPO', async () => {
+      const id = nextJobId();
+      const answer = await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', 'someone-else/repo', { id, runId: 1, labels: ['self-hosted'] }));
+      expect(answer).toMatchObject({ status: 202, body: { status: 'ignored', reason: 'repository someone-else/repo is not served by this fleet' } });
+      await expectNothingChanged();
+    });
+
+    it('ignores jobs with a label this fleet does not serve', async () => {
+      const answer = await sandbox.webhooks.send('workflow_job', queued(['self-hosted', 'gpu']));
+      expect(answer).toMatchObject({ status: 202, body: { status: 'ignored', reason: 'label "gpu" is not served by this fleet' } });
+      await expectNothingChanged();
+    });
+
+    it('ignores a job with 101 labels, more than a runner can carry', async () => {
+      const answer = await sandbox.webhooks.send('workflow_job', queued(Array.from({ length: 101 }, () => 'self-hosted')));
+      expect(answer).toMatchObject({ status: 202, body: { status: 'ignored', reason: expect.stringContaining('101 labels') } });
+      await expectNothingChanged();
+    });
+
+    it('ignores a workflow_job action it does not handle', async () => {
+      const id = nextJobId();
+      const answer = await sandbox.webhooks.send('workflow_job', workflowJobPayload('waiting', repo, { id, runId: 1, labels: ['self-hosted'] }));
+      expect(answer).toMatchObject({ status: 202, body: { status: 'ignored', reason: 'action "waiting" is not handled' } });
+      await expectNothingChanged();
+    });
+
+    it('answers 500 with a generic reason when the event cannot be put on the bus, and keeps no record', async () => {
+      sandbox.bus.faults.putEventsFailures = 10;
+      const answer = await sandbox.webhooks.send('workflow_job', queued(['self-hosted']));
+      sandbox.bus.faults.putEventsFailures = 0;
+      expect(answer).toEqual(expect.objectContaining({ status: 500, body: { status: 'error', reason: 'internal error; the delivery was not accepted, redeliver it later' } }));
+      await expectNothingChanged();
+    });
+  });
+
+  describe('answered deliveries', () => {
+    it('answers ping with pong, as JSON or form-encoded', async () => {
+      expect(await sandbox.webhooks.send('ping', examplePayload('ping'))).toMatchObject({ status: 200, body: { status: 'pong' } });
+      expect(await sandbox.webhooks.send('ping', examplePayload('ping'), { form: true })).toMatchObject({ status: 200, body: { status: 'pong' } });
+    });
+
+    it('accepts a queued job, and answers a redelivery of it as a duplicate', async () => {
+      const payload = queued(['self-hosted', 'class:medium']);
+      const first = await sandbox.webhooks.send('workflow_job', payload);
+      const jobId = (payload.workflow_job as { id: number }).id;
+      expect(first).toMatchObject({ status: 202, body: { status: 'accepted', runnerId: `ecs-runner-${jobId}` } });
+      const again = await sandbox.webhooks.send('workflow_job', payload, { deliveryId: first.deliveryId });
+      expect(again).toMatchObject({ status: 202, body: { status: 'duplicate' } });
+    });
+
+    it('accepts a form-encoded delivery and headers in any case', async () => {
+      const payload = queued(['Self-Hosted', 'LINUX']);
+      const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      const answer = await sandbox.webhooks.sendRaw(Buffer.from(body), {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-GitHub-Event': 'workflow_job',
+        'X-GITHUB-DELIVERY': `mixed-${nextJobId()}`,
+        'X-Hub-Signature-256': await sign(sandbox.webhookSecret, body),
+      });
+      expect(answer).toMatchObject({ status: 202, body: { status: 'accepted' } });
+    });
+
+    it('accepts deliveries signed with the previous secret during a rotation', async () => {
+      const answer = await sandbox.webhooks.send('workflow_job', queued(['self-hosted']), { secret: 'previous-secret' });
+      expect(answer).toMatchObject({ status: 202, body: { status: 'accepted' } });
+    });
+
+    it('records an unknown class as failed with a reason that names the label, and starts nothing', async () => {
+      await sandbox.settle();
+      const started = sandbox.ecs.tasksStarted;
+      const id = nextJobId();
+      const answer = await sandbox.webhooks.send('workflow_job', queued(['self-hosted', 'class:huge'], id));
+      expect(answer).toMatchObject({ status: 202, body: { status: 'failed', runnerId: `ecs-runner-${id}` } });
+      await sandbox.settle();
+      expect(await sandbox.store.get(`ecs-runner-${id}`)).toMatchObject({
+        status: 'failed',
+        statusReason: 'label "class:huge" names an unknown class; known classes: large, medium, small',
+      });
+      expect(sandbox.ecs.tasksStarted).toBe(started);
+    });
+
+    it.each([['image:ubuntu;rm -rf /'], ['image:../../etc/passwd'], ['image:$(id)'], ['image:quay.io/x/y:1']])(
+      'records %s as failed with a reason, and starts nothing',
+      async (label) => {
+        await sandbox.settle();
+        const started = sandbox.ecs.tasksStarted;
+        const id = nextJobId();
+        const answer = await sandbox.webhooks.send('workflow_job', queued(['self-hosted', label], id));
+        expect(answer).toMatchObject({ status: 202, body: { status: 'failed' } });
+        await sandbox.settle();
+        const record = await sandbox.store.get(`ecs-runner-${id}`);
+        expect(record?.status).toBe('failed');
+        expect(record?.statusReason).toMatch(/^label "image:/);
+        expect(sandbox.ecs.tasksStarted).toBe(started);
+      },
+    );
+  });
+});
