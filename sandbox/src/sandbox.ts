@@ -48,7 +48,7 @@ export interface Sandbox {
   autopilot: Autopilot;
   webhooks: WebhookSender;
   store: RunnerStore;
-  /** DynamoDB fault injection: the next N UpdateItem calls answer 500 (the SDK retries 2 of them). */
+  /** DynamoDB fault injection: the next N UpdateItem calls answer 500 (the DynamoDB client makes 4 attempts per call). */
   dynamoFaults: { updateItemFailures: number };
   /** Subscribes to every record write (a stream of new images); returns an unsubscribe function. */
   onRecordWrite(listener: (record: RunnerRecord) => void): () => void;
@@ -237,6 +237,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const autopilot = new Autopilot(github, ecs, webhooks, {
     enabled: flag(env.SANDBOX_AUTOPILOT, true),
     jobMs: number(env, 'SANDBOX_JOB_MS', 3000),
+    pickupMs: number(env, 'SANDBOX_PICKUP_MS', 200),
     containerName: controlPlaneEnv.RUNNER_CONTAINER_NAME!,
     installationId: useApp ? installationId : undefined,
     onError,

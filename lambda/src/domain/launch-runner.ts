@@ -114,7 +114,8 @@ async function settleAfterLaunch(runnerId: string, taskArn: string, githubRunner
       if (githubRunnerId) await deps.github.deleteRunner(githubRunnerId, installationId);
       return;
     }
-    if (current.taskArn === taskArn) return;
+    const alreadyRecorded = current.taskArn === taskArn && (githubRunnerId === undefined || current.githubRunnerId === githubRunnerId);
+    if (alreadyRecorded) return;
     try {
       const update = { taskArn, ...(githubRunnerId ? { githubRunnerId } : {}) };
       if (current.status === 'queued' || current.status === 'image_building') {

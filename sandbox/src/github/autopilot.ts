@@ -7,6 +7,8 @@ export interface AutopilotOptions {
   enabled: boolean;
   /** SANDBOX_JOB_MS: how long a job runs. */
   jobMs: number;
+  /** SANDBOX_PICKUP_MS: from a runner coming online to GitHub handing it a job (session, job acquisition). */
+  pickupMs: number;
   containerName: string;
   installationId?: number;
   onError(message: string, error: unknown): void;
@@ -112,7 +114,7 @@ export class Autopilot {
       return;
     }
     this.taskOfRunner.set(runner.id, task.taskArn);
-    if (this.options.enabled) this.assignWaitingRunners();
+    if (this.options.enabled) this.later(this.options.pickupMs, () => this.assignWaitingRunners());
   }
 
   private runnerProcessStopped(task: SimTask): void {

@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { Sandbox } from '../../src/index.js';
+import { recordHistories, startTestSandbox } from './harness.js';
+
+/** Issue 2's "done when": a signed queued webhook becomes one Fargate task whose record follows the job to its end. */
+describe('a job from queued to completed', () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+    sandbox = undefined;
+  });
+
+  it.each([
+    ['a personal access token', 'pat'],
+    ['a GitHub App (installation token from a signed JWT)', 'app'],
+  ])('runs one job on one task, authenticated with %s', async (_, auth) => {
+    sandbox = await startTestSandbox({ SANDBOX_GITHUB_AUTH: auth });
+    const histories = recordHistories(sandbox);
+
+    const job = await sandbox.autopilot.queueJob(['self-hosted', 'class:medium']);
+    await sandbox.settle();
+
+    const runnerId = `ecs-runner-${job.id}`;
+    expect(histories.get(runnerId)).toEqual(['queued', 'starting', 'idle', 'busy', 'completed']);
+    const record = await sandbox.store.get(runnerId);
+    expect(record).toMatchObject({
+      status: 'completed',
+      conclusion: 'success',
+      assignedJobId: job.id,
+      jobId: job.id,
+      repo: 'octo-org/octo-repo',
+      labels: ['self-hosted', 'class:medium'],
+      runnerClass: 'medium',
+      cpu: 1024,
+      memory: 2048,
+    });
+    expect(record?.taskArn).toMatch(/^arn:aws:ecs:us-east-1:000000000000:task\/runner-fleet\//);
+    expect(record?.githubRunnerId).toEqual(expect.any(Number));
+    expect(record?.expiresAt).toEqual(expect.any(Number));
+
+    // Exactly one task, started the way DESIGN §1 and issue 2 describe.
+    expect(sandbox.ecs.tasksStarted).toBe(1);
+    const task = [...sandbox.ecs.tasks.values()][0]!;
+    expect(task).toMatchObject({ startedBy: runnerId, cpu: '1024', memory: '2048', capacityProviderName: 'FARGATE', lastStatus: 'STOPPED' });
+    expect(task.containers[0]).toMatchObject({ name: 'runner', exitCode: 0 });
+    expect(task.environment.runner!.RUNNER_JITCONFIG).toEqual(expect.any(String));
+    expect(Object.fromEntries(task.tags.map((t) => [t.key, t.value]))).toEqual({ runnerId, repo: 'octo-org/octo-repo', jobId: String(job.id), runId: String(job.runId) });
+    // The ephemeral runner is gone from GitHub once its job is done.
+    expect(sandbox.github.runners.size).toBe(0);
+    expect(sandbox.bus.deadLetters).toEqual([]);
+  });
+
+  it('launches a spot class on Fargate Spot', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_CLASS_SIZES: JSON.stringify({ small: { cpu: 256, memory: 512 }, cheap: { cpu: 512, memory: 1024, spot: true } }) });
+    const job = await sandbox.autopilot.queueJob(['self-hosted', 'class:cheap']);
+    await sandbox.settle();
+    expect([...sandbox.ecs.tasks.values()][0]).toMatchObject({ capacityProviderName: 'FARGATE_SPOT', cpu: '512', memory: '1024' });
+    expect((await sandbox.store.get(`ecs-runner-${job.id}`))?.status).toBe('completed');
+  });
+
+  it('fails a runner whose task exits before taking a job, and removes it from GitHub', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
+    const histories = recordHistories(sandbox);
+    const job = await sandbox.autopilot.queueJob(['self-hosted']);
+    await sandbox.settle();
+    const runnerId = `ecs-runner-${job.id}`;
+    expect((await sandbox.store.get(runnerId))?.status).toBe('idle');
+    expect(sandbox.github.findRunnerByName(runnerId)?.status).toBe('online');
+
+    const task = [...sandbox.ecs.tasks.values()][0]!;
+    sandbox.ecs.exitTask(task.taskArn, 2, 'runner crashed');
+    await sandbox.settle();
+
+    expect(histories.get(runnerId)).toEqual(['queued', 'starting', 'idle', 'failed']);
+    expect((await sandbox.store.get(runnerId))?.statusReason).toBe('Essential container in task exited: runner crashed (exit code 2) before the runner took a job');
+    expect(sandbox.github.findRunnerByName(runnerId)).toBeUndefined();
+  });
+});
