@@ -41,13 +41,15 @@ describe('readConfig (DESIGN §7)', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(ConfigError);
-    expect((caught as ConfigError).problems).toEqual([
+    expect([...(caught as ConfigError).problems].sort()).toEqual(
+      [
       'RUNNER_TABLE is required',
       'GITHUB_REPO must be "owner/name" (got "no-slash")',
       'RUNNER_NAME_PREFIX must be 1–19 letters, digits, "-" or "_" so runner ids fit ECS startedBy (got "a-very-long-prefix-indeed")',
       'SUBNET_IDS must list at least one value (comma-separated)',
       'MAX_RUNNERS must be a whole number ≥ 1 (got "many")',
-    ]);
+      ].sort(),
+    );
   });
 
   it('refuses a malformed base-image pattern', () => {

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { RunnerStore } from '@runner-fleet/core';
+import { DISPATCH_LEASE_MS, launchRunner } from '../src/domain/launch-runner.js';
+import { LaunchRefusedError, RetryableError } from '../src/domain/ports.js';
+import { makeDeps, queuedJob, startTable } from './support/fixtures.js';
+
+describe('launchRunner (queued → starting)', () => {
+  let table: Awaited<ReturnType<typeof startTable>>;
+  let store: RunnerStore;
+  beforeAll(async () => {
+    table = await startTable();
+    store = table.store;
+  });
+  afterAll(() => table.stop());
+
+  it('registers one JIT runner, starts one task sized by the class, and records both', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    const runnerId = detail.runner!.runnerId;
+
+    await launchRunner(detail, detail.runner!, deps);
+
+    expect(deps.github.calls).toEqual([`generateJitConfig ${runnerId}`]);
+    expect(deps.tasks.calls).toEqual([`run ${runnerId}`]);
+    const { spec, taskArn } = deps.tasks.started.get(runnerId)!;
+    expect(spec).toEqual({
+      runnerId,
+      taskDefinition: 'fleet-runner',
+      containerName: 'runner',
+      cpu: 512,
+      memory: 1024,
+      spot: false,
+      jitConfig: 'jit-for-100',
+      tags: { runnerId, repo: 'octo-org/octo-repo', jobId: String(detail.job.id), runId: String(detail.job.runId) },
+    });
+    expect(await store.get(runnerId)).toMatchObject({ status: 'starting', taskArn, githubRunnerId: 100, version: 2 });
+  });
+
+  it('adopts the task an earlier attempt started instead of starting another', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    const runnerId = detail.runner!.runnerId;
+    // The earlier attempt registered the runner and started the task, then died before recording it.
+    await deps.github.generateJitConfig({ name: runnerId });
+    const taskArn = await deps.tasks.run({ ...detail.runner!, taskDefinition: 'fleet-runner', containerName: 'runner', jitConfig: 'x', tags: {} });
+
+    await launchRunner(detail, detail.runner!, deps);
+
+    expect(deps.tasks.started.size).toBe(1);
+    expect(deps.tasks.calls).toEqual([`run ${runnerId}`, `findLive ${runnerId}`]);
+    expect(await store.get(runnerId)).toMatchObject({ status: 'starting', taskArn, githubRunnerId: deps.github.registered.get(runnerId)!.id });
+  });
+
+  it('leaves a fresh registration with no task to the dispatch that may still be running it', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    await deps.github.generateJitConfig({ name: detail.runner!.runnerId });
+
+    await expect(launchRunner(detail, detail.runner!, deps)).rejects.toBeInstanceOf(RetryableError);
+    expect(deps.tasks.started.size).toBe(0);
+    expect(deps.github.calls).not.toContain(expect.stringMatching(/^deleteRunner/));
+  });
+
+  it('replaces a stale registration from an attempt that died before RunTask', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    const runnerId = detail.runner!.runnerId;
+    await deps.github.generateJitConfig({ name: runnerId });
+    const staleId = deps.github.registered.get(runnerId)!.id;
+    const later = { now: new Date(table.clock.now.getTime() + DISPATCH_LEASE_MS + 1000) };
+
+    await launchRunner(detail, detail.runner!, { ...deps, now: () => later.now });
+
+    expect(deps.github.calls).toContain(`deleteRunner ${staleId}`);
+    const fresh = deps.github.registered.get(runnerId)!.id;
+    expect(fresh).not.toBe(staleId);
+    expect(await store.get(runnerId)).toMatchObject({ status: 'starting', githubRunnerId: fresh });
+  });
+
+  it('throws (so the event is retried) when ECS starts no task, and records nothing', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    deps.tasks.nextRunError = new RetryableError('RunTask started no task: Capacity is unavailable at this time');
+    await expect(launchRunner(detail, detail.runner!, deps)).rejects.toThrow(/Capacity is unavailable/);
+    expect((await store.get(detail.runner!.runnerId))?.status).toBe('queued');
+  });
+
+  it('records failed and unregisters the runner when ECS refuses the launch for good', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    const runnerId = detail.runner!.runnerId;
+    deps.tasks.nextRunError = new LaunchRefusedError('ClientException: Unable to describe task definition.');
+
+    await launchRunner(detail, detail.runner!, deps);
+
+    expect(await store.get(runnerId)).toMatchObject({ status: 'failed', statusReason: 'ECS refused to start the task: ClientException: Unable to describe task definition.' });
+    expect(deps.github.registered.has(runnerId)).toBe(false);
+  });
+
+  it('stops the new task and unregisters the runner when the job was cancelled meanwhile', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { record, detail } = await queuedJob(store, table.clock);
+    await store.transition(record, 'cancelled', { statusReason: 'job cancelled' });
+
+    await launchRunner(detail, detail.runner!, deps);
+
+    const task = deps.tasks.started.get(record.runnerId)!;
+    expect(task.stopped).toBe(`runner ${record.runnerId} is already cancelled`);
+    expect(deps.github.registered.has(record.runnerId)).toBe(false);
+    expect((await store.get(record.runnerId))?.status).toBe('cancelled');
+  });
+
+  it('attaches the task to a runner that a job already reached (in_progress before the update)', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { record, detail } = await queuedJob(store, table.clock);
+    await store.transition(record, 'busy', { assignedJobId: detail.job.id });
+
+    await launchRunner(detail, detail.runner!, deps);
+
+    expect(await store.get(record.runnerId)).toMatchObject({ status: 'busy', taskArn: deps.tasks.started.get(record.runnerId)!.taskArn, githubRunnerId: expect.any(Number) });
+  });
+});

@@ -1,0 +1,180 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { RunnerStore, STATUS_INDEX, type RunnerRecord } from '@runner-fleet/core';
+import dynalite from 'dynalite';
+import { readConfig } from '../../src/config.js';
+import type { Deps, GitHubRunners, JitConfig, LaunchSpec, RunnerTasks, WorkflowJobDetail } from '../../src/domain/ports.js';
+import type { Log } from '../../src/runtime/logger.js';
+
+export const config = readConfig({
+  RUNNER_TABLE: 'runners',
+  CLASS_SIZES_PARAM: '/fleet/class-sizes',
+  GITHUB_REPO: 'octo-org/octo-repo',
+  GITHUB_AUTH_PARAM: '/fleet/github-auth',
+  WEBHOOK_SECRET_PARAM: '/fleet/webhook-secret',
+  EVENT_BUS_NAME: 'fleet',
+  ECS_CLUSTER: 'fleet',
+  SUBNET_IDS: 'subnet-1',
+  SECURITY_GROUP_IDS: 'sg-1',
+  RUNNER_TASK_DEFINITION: 'fleet-runner',
+  ECR_REPOSITORY_URL: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/fleet-runner',
+});
+
+/** A real DynamoDB (dynalite, in memory) with the runner table, for one test file. */
+export async function startTable(): Promise<{ store: RunnerStore; stop: () => Promise<void>; clock: { now: Date } }> {
+  const server = dynalite({ createTableMs: 0 }) as Server;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  await client.send(
+    new CreateTableCommand({
+      TableName: config.runnerTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'runnerId', AttributeType: 'S' },
+        { AttributeName: 'status', AttributeType: 'S' },
+        { AttributeName: 'createdAt', AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: 'runnerId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: STATUS_INDEX,
+          KeySchema: [
+            { AttributeName: 'status', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
+  const clock = { now: new Date('2026-11-28T10:00:00Z') };
+  const store = new RunnerStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), {
+    tableName: config.runnerTable,
+    retentionDays: 30,
+    now: () => clock.now,
+  });
+  return { store, clock, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** GitHub's runner endpoints, recorded; `registered` holds runners by name. */
+export class FakeGitHub implements GitHubRunners {
+  readonly calls: string[] = [];
+  readonly registered = new Map<string, { id: number; busy: boolean }>();
+  private nextId = 100;
+  failNextGenerate?: Error;
+
+  async generateJitConfig({ name }: { name: string }): Promise<JitConfig | 'exists'> {
+    this.calls.push(`generateJitConfig ${name}`);
+    if (this.failNextGenerate) {
+      const error = this.failNextGenerate;
+      this.failNextGenerate = undefined;
+      throw error;
+    }
+    if (this.registered.has(name)) return 'exists';
+    const id = this.nextId++;
+    this.registered.set(name, { id, busy: false });
+    return { githubRunnerId: id, encodedJitConfig: `jit-for-${id}` };
+  }
+
+  async findRunner(name: string) {
+    this.calls.push(`findRunner ${name}`);
+    const r = this.registered.get(name);
+    return r ? { id: r.id, busy: r.busy, status: 'offline' } : undefined;
+  }
+
+  async deleteRunner(id: number) {
+    this.calls.push(`deleteRunner ${id}`);
+    for (const [name, r] of this.registered) {
+      if (r.id !== id) continue;
+      if (r.busy) return 'busy' as const;
+      this.registered.delete(name);
+      return 'deleted' as const;
+    }
+    return 'not-found' as const;
+  }
+}
+
+/** ECS, recorded: tasks by runner id, honouring the clientToken (one task per runner id). */
+export class FakeTasks implements RunnerTasks {
+  readonly calls: string[] = [];
+  readonly started = new Map<string, { taskArn: string; spec: LaunchSpec; stopped?: string }>();
+  nextRunError?: Error;
+
+  async run(spec: LaunchSpec): Promise<string> {
+    this.calls.push(`run ${spec.runnerId}`);
+    if (this.nextRunError) {
+      const error = this.nextRunError;
+      this.nextRunError = undefined;
+      throw error;
+    }
+    const existing = this.started.get(spec.runnerId);
+    if (existing) return existing.taskArn;
+    const taskArn = `arn:aws:ecs:eu-west-1:123456789012:task/fleet/${spec.runnerId}`;
+    this.started.set(spec.runnerId, { taskArn, spec });
+    return taskArn;
+  }
+
+  async findLive(runnerId: string) {
+    this.calls.push(`findLive ${runnerId}`);
+    const task = this.started.get(runnerId);
+    return task && !task.stopped ? task.taskArn : undefined;
+  }
+
+  async stop(taskArn: string, reason: string) {
+    this.calls.push(`stop ${taskArn}`);
+    for (const task of this.started.values()) if (task.taskArn === taskArn) task.stopped = reason;
+  }
+}
+
+export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {}, appendKeys() {}, resetKeys() {} };
+
+export function makeDeps(store: RunnerStore, clock: { now: Date }, overrides: Partial<Deps> = {}): Deps & { github: FakeGitHub; tasks: FakeTasks } {
+  return {
+    config,
+    store,
+    github: new FakeGitHub(),
+    tasks: new FakeTasks(),
+    bus: { publish: async () => {} },
+    webhookSecrets: async () => ['secret'],
+    labelPolicy: async () => ({ classes: { small: { cpu: 512, memory: 1024, spot: false } }, defaultClass: 'small', extraLabels: [], allowedBaseImages: [] }),
+    log: silentLog,
+    now: () => clock.now,
+    ...overrides,
+  } as Deps & { github: FakeGitHub; tasks: FakeTasks };
+}
+
+let nextJob = 1000;
+
+/** A queued record as ingress writes it, and the bus event that goes with it. */
+export async function queuedJob(store: RunnerStore, clock: { now: Date }): Promise<{ record: RunnerRecord; detail: WorkflowJobDetail }> {
+  const jobId = nextJob++;
+  const runnerId = `ecs-runner-${jobId}`;
+  const at = clock.now.toISOString();
+  const record: RunnerRecord = {
+    runnerId,
+    status: 'queued',
+    repo: 'octo-org/octo-repo',
+    jobId,
+    runId: jobId - 1,
+    runAttempt: 1,
+    labels: ['self-hosted'],
+    runnerClass: 'small',
+    cpu: 512,
+    memory: 1024,
+    spot: false,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+  await store.create(record);
+  const detail: WorkflowJobDetail = {
+    action: 'queued',
+    deliveryId: `d-${jobId}`,
+    repo: record.repo,
+    job: { id: jobId, runId: jobId - 1, runAttempt: 1, labels: record.labels, runnerName: null, conclusion: null },
+    runner: { runnerId, version: 1, runnerClass: 'small', cpu: 512, memory: 1024, spot: false },
+  };
+  return { record, detail };
+}
