@@ -3,6 +3,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   testEnvironment: 'node',
   moduleNameMapper: {
+    '^@runner-fleet/core/store$': '<rootDir>/core/src/runner-store.ts',
     '^@runner-fleet/(core|lambda|sandbox)$': '<rootDir>/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

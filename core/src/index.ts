@@ -6,4 +6,5 @@ export * from './oci-reference.js';
 export * from './glob.js';
 export * from './labels.js';
 export * from './runner-record.js';
-export * from './runner-store.js';
+// The DynamoDB-backed RunnerStore is its own entry, '@runner-fleet/core/store', so pure code loads no AWS SDK.
+export type { RunnerStore, RecordRef, AdvanceResult, ListPage, RunnerStoreOptions } from './runner-store.js';

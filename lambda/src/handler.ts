@@ -6,7 +6,7 @@ import { ingress } from './routes/ingress.js';
 import { taskState } from './routes/task-state.js';
 import type { Log } from './runtime/logger.js';
 import { fromApiGateway, reply, toApiGateway } from './webhook/http.js';
-import { WORKFLOW_JOB_DETAIL_TYPE, WORKFLOW_JOB_SOURCE } from './adapters/event-bus.js';
+import { WORKFLOW_JOB_DETAIL_TYPE, WORKFLOW_JOB_SOURCE } from './domain/event-names.js';
 
 type AnyEventBridgeEvent = EventBridgeEvent<string, unknown>;
 export type ControlPlaneEvent = APIGatewayProxyEventV2 | AnyEventBridgeEvent;

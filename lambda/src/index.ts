@@ -1,11 +1,14 @@
 import { createHandler } from './handler.js';
-import { buildDeps } from './runtime/deps.js';
 import { createLogger } from './runtime/logger.js';
 
 export { createHandler, routeOf } from './handler.js';
-export { buildDeps } from './runtime/deps.js';
 export { createLogger } from './runtime/logger.js';
 export type { Deps, WorkflowJobDetail } from './domain/ports.js';
+
+/** Builds the AWS and GitHub clients; loaded on the first event, so importing the handler stays cheap. */
+export async function buildDeps(...args: Parameters<typeof import('./runtime/deps.js').buildDeps>) {
+  return (await import('./runtime/deps.js')).buildDeps(...args);
+}
 
 const logger = createLogger(process.env);
 

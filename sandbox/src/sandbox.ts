@@ -6,7 +6,8 @@ import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { RunnerStore, STATUS_INDEX, type RunnerRecord } from '@runner-fleet/core';
+import { type RunnerRecord } from '@runner-fleet/core';
+import { RunnerStore, STATUS_INDEX } from '@runner-fleet/core/store';
 import { buildDeps, createHandler, createLogger } from '@runner-fleet/lambda';
 import { toApiGatewayEvent } from './api-gateway.js';
 import { createDynamoDb } from './aws/dynamodb.js';

@@ -1,8 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { WORKFLOW_JOB_DETAIL_TYPE, WORKFLOW_JOB_SOURCE } from '../domain/event-names.js';
 import type { EventPublisher, WorkflowJobDetail } from '../domain/ports.js';
-
-export const WORKFLOW_JOB_SOURCE = 'runner-fleet.github';
-export const WORKFLOW_JOB_DETAIL_TYPE = 'workflow_job';
 
 export function createEventPublisher(events: EventBridgeClient, busName: string): EventPublisher {
   return {

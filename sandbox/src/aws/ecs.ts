@@ -74,6 +74,8 @@ export class EcsSimulator {
   private readonly runningListeners: Array<(task: SimTask) => void> = [];
   private readonly stoppedListeners: Array<(task: SimTask) => void> = [];
   readonly faults: EcsFaults = { runTaskThrottleRate: 0, capacityOutageUntil: 0 };
+  /** performance.now() of the RunTask that started each runner's (startedBy) first task, for latency figures. */
+  readonly firstRunTaskAt = new Map<string, number>();
   /** Tasks started by RunTask, counted once each (a clientToken replay is not counted). */
   tasksStarted = 0;
   random: () => number = Math.random;
@@ -249,6 +251,7 @@ export class EcsSimulator {
     for (let i = 0; i < count; i++) tasks.push(this.createTask(cluster.arn, td, provider, cpu, memory, startedBy, overrides, input));
     if (tokenKey) this.clientTokens.set(tokenKey, { fingerprint, taskArns: tasks.map((t) => t.taskArn) });
     this.tasksStarted += tasks.length;
+    if (startedBy && !this.firstRunTaskAt.has(startedBy)) this.firstRunTaskAt.set(startedBy, performance.now());
     return { tasks: tasks.map((t) => this.describeTask(t)), failures: [] };
   }
 

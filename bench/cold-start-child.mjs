@@ -1,0 +1,30 @@
+import { performance } from 'node:perf_hooks';
+// Run by control-plane.bench.ts in a fresh process: import the bundle, then
+// handle one signed queued webhook; prints how long each step took, as JSON.
+import { createHmac } from 'node:crypto';
+
+const [bundle, secret, jobId] = process.argv.slice(2);
+const t0 = performance.now();
+const { handler } = await import(bundle);
+const imported = performance.now();
+const body = JSON.stringify({
+  action: 'queued',
+  repository: { full_name: process.env.GITHUB_REPO },
+  workflow_job: { id: Number(jobId), run_id: 1, run_attempt: 1, labels: ['self-hosted'], runner_name: null, conclusion: null },
+});
+const result = await handler({
+  version: '2.0',
+  routeKey: 'POST /webhook',
+  rawPath: '/webhook',
+  headers: {
+    'content-type': 'application/json',
+    'x-github-event': 'workflow_job',
+    'x-github-delivery': `cold-${jobId}`,
+    'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+  },
+  requestContext: { http: { method: 'POST', path: '/webhook' } },
+  body,
+  isBase64Encoded: false,
+});
+const handled = performance.now();
+process.stdout.write(JSON.stringify({ importMs: imported - t0, firstEventMs: handled - imported, status: result.statusCode }));
