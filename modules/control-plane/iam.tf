@@ -1,0 +1,126 @@
+locals {
+  arn_prefix     = "arn:${data.aws_partition.current.partition}"
+  region_account = "${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+  cluster_tasks  = "${local.arn_prefix}:ecs:${local.region_account}:task/${var.fleet.cluster_name}/*"
+  # The default family and, for image: labels, one family per image tag ("<family>-<tag>").
+  task_definitions = [
+    "${local.arn_prefix}:ecs:${local.region_account}:task-definition/${var.fleet.task_definition_family}:*",
+    "${local.arn_prefix}:ecs:${local.region_account}:task-definition/${var.fleet.task_definition_family}-*:*",
+  ]
+  on_this_cluster = { ArnEquals = { "ecs:cluster" = var.fleet.cluster_arn } }
+
+  lambda_statements = concat(
+    [
+      {
+        Sid      = "OwnLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = "${aws_cloudwatch_log_group.lambda.arn}:*"
+      },
+      {
+        Sid      = "RunnerRecords"
+        Effect   = "Allow"
+        Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan"]
+        Resource = [aws_dynamodb_table.this.arn, "${aws_dynamodb_table.this.arn}/index/status-index"]
+      },
+      {
+        Sid      = "OwnParameters"
+        Effect   = "Allow"
+        Action   = ["ssm:GetParameter"]
+        Resource = [aws_ssm_parameter.class_sizes.arn, aws_ssm_parameter.github_auth.arn, aws_ssm_parameter.webhook_secret.arn]
+      },
+      {
+        Sid      = "PutOnOwnBus"
+        Effect   = "Allow"
+        Action   = ["events:PutEvents"]
+        Resource = aws_cloudwatch_event_bus.this.arn
+      },
+      {
+        Sid       = "RunFleetTasks"
+        Effect    = "Allow"
+        Action    = ["ecs:RunTask"]
+        Resource  = local.task_definitions
+        Condition = local.on_this_cluster
+      },
+      {
+        Sid       = "TagTasksAtLaunch"
+        Effect    = "Allow"
+        Action    = ["ecs:TagResource"]
+        Resource  = local.cluster_tasks
+        Condition = { StringEquals = { "ecs:CreateAction" = "RunTask" } }
+      },
+      {
+        Sid       = "ManageFleetTasks"
+        Effect    = "Allow"
+        Action    = ["ecs:DescribeTasks", "ecs:StopTask"]
+        Resource  = local.cluster_tasks
+        Condition = local.on_this_cluster
+      },
+      {
+        Sid       = "ListFleetTasks"
+        Effect    = "Allow"
+        Action    = ["ecs:ListTasks"]
+        Resource  = "*" # ListTasks has no task-level resource; the ecs:cluster condition scopes it.
+        Condition = local.on_this_cluster
+      },
+      {
+        Sid       = "PassTaskRoles"
+        Effect    = "Allow"
+        Action    = ["iam:PassRole"]
+        Resource  = [var.fleet.task_execution_role_arn, var.fleet.runner_task_role_arn]
+        Condition = { StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" } }
+      },
+      {
+        Sid      = "ReadRunnerImages"
+        Effect   = "Allow"
+        Action   = ["ecr:DescribeImages"]
+        Resource = var.fleet.ecr_repository_arn
+      },
+      {
+        Sid      = "DeadLetters"
+        Effect   = "Allow"
+        Action   = ["sqs:SendMessage"]
+        Resource = aws_sqs_queue.dead_letter.arn
+      },
+    ],
+    local.create_image_build_rule ? [
+      {
+        Sid      = "BuildRunnerImages"
+        Effect   = "Allow"
+        Action   = ["codebuild:StartBuild", "codebuild:BatchGetBuilds"]
+        Resource = var.image_build_project.arn
+      },
+      {
+        Sid      = "RegisterImageTaskDefinitions"
+        Effect   = "Allow"
+        Action   = ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"]
+        Resource = "*" # AWS requires "*": these actions take no resource ARN.
+      },
+    ] : [],
+    var.kms_key_arn == null ? [] : [{
+      Sid      = "UseFleetKey"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      Resource = var.kms_key_arn
+    }],
+  )
+}
+
+resource "aws_iam_role" "lambda" {
+  name = local.function_name
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "lambda" {
+  name   = "control-plane"
+  role   = aws_iam_role.lambda.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = local.lambda_statements })
+}

@@ -1,0 +1,138 @@
+variable "name_prefix" {
+  description = "Prefix of every resource name; also the runner name prefix (runner ids are <name_prefix>-<jobId>)."
+  type        = string
+}
+
+variable "lambda_zip" {
+  description = "Path to the control-plane bundle (npm run build writes lambda/dist/control-plane.zip)."
+  type        = string
+}
+
+variable "github" {
+  description = "GitHub side: repository served, API URL, and the runner group JIT runners join."
+  type = object({
+    repo            = string
+    api_url         = optional(string, "https://api.github.com")
+    runner_group_id = optional(number, 1)
+  })
+}
+
+variable "github_auth" {
+  description = "The PAT, or the GitHub App as JSON ({\"appId\",\"privateKey\",\"installationId\"}), stored as an SSM SecureString."
+  type        = string
+  sensitive   = true
+}
+
+variable "webhook_secret" {
+  description = "Webhook secret, stored as an SSM SecureString (one secret per line while rotating)."
+  type        = string
+  sensitive   = true
+}
+
+variable "event_bus_name" {
+  description = "Name of the EventBridge bus that carries accepted webhooks to dispatch."
+  type        = string
+}
+
+variable "fleet" {
+  description = "What the ecs-fleet module created: cluster, task definition, roles, repository."
+  type = object({
+    cluster_name            = string
+    cluster_arn             = string
+    task_definition_family  = string
+    runner_container_name   = string
+    task_execution_role_arn = string
+    runner_task_role_arn    = string
+    ecr_repository_url      = string
+    ecr_repository_arn      = string
+  })
+}
+
+variable "network" {
+  description = "The runner tasks' awsvpc network."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+    assign_public_ip   = optional(bool, false)
+  })
+}
+
+variable "runners" {
+  description = "Runner policy: class sizes (cpu units, MiB, spot), default class, cap, idle timeout, allowed base images and extra labels."
+  type = object({
+    class_sizes = map(object({
+      cpu    = number
+      memory = number
+      spot   = optional(bool, false)
+    }))
+    default_class        = string
+    max_runners          = number
+    idle_timeout_seconds = number
+    allowed_base_images  = list(string)
+    extra_labels         = list(string)
+  })
+}
+
+variable "image_build_project" {
+  description = "CodeBuild project that builds runner images for image: labels (name and ARN); null turns dynamic images off."
+  type = object({
+    name = string
+    arn  = string
+  })
+  default = null
+}
+
+variable "record_retention_days" {
+  description = "Days a terminal runner record is kept before DynamoDB's TTL deletes it."
+  type        = number
+  default     = 30
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps the Lambda's and the API's logs."
+  type        = number
+  default     = 30
+}
+
+variable "log_level" {
+  description = "Log level of the Lambda (DEBUG, INFO, WARN, ERROR)."
+  type        = string
+  default     = "INFO"
+}
+
+variable "api_throttling" {
+  description = "API Gateway stage throttling for POST /webhook."
+  type = object({
+    burst_limit = optional(number, 100)
+    rate_limit  = optional(number, 50)
+  })
+  default = {}
+}
+
+variable "lambda" {
+  description = "Lambda sizing: memory (MB), timeout (s), and reserved concurrency (-1: unreserved)."
+  type = object({
+    memory_size          = optional(number, 512)
+    timeout              = optional(number, 30)
+    reserved_concurrency = optional(number, -1)
+  })
+  default = {}
+}
+
+variable "table_deletion_protection" {
+  description = "Protect the runner table from deletion (turn off to let terraform destroy remove it)."
+  type        = bool
+  default     = false
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for the table, queue, parameters and log groups; null uses AWS-managed keys."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,65 @@
+variable "name_prefix" {
+  description = "Prefix of every resource name (cluster, roles, repository, log group, task definition family)."
+  type        = string
+}
+
+variable "runner_image_tag" {
+  description = "Tag of the runner image in the fleet's ECR repository that the default task definition runs."
+  type        = string
+  default     = "latest"
+}
+
+variable "runner_architecture" {
+  description = "CPU architecture of the runner tasks: X86_64 or ARM64 (the runner image must be built for it)."
+  type        = string
+  default     = "X86_64"
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.runner_architecture)
+    error_message = "runner_architecture must be X86_64 or ARM64."
+  }
+}
+
+variable "default_size" {
+  description = "Task-level cpu (CPU units) and memory (MiB) of the default task definition; each launch overrides them with its class."
+  type = object({
+    cpu    = number
+    memory = number
+  })
+}
+
+variable "runner_container_name" {
+  description = "Name of the runner container in the task definition (receives RUNNER_JITCONFIG)."
+  type        = string
+  default     = "runner"
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps the runners' logs."
+  type        = number
+  default     = 30
+}
+
+variable "runner_task_policy_arns" {
+  description = "IAM policy ARNs attached to the runner task role. The role has no permissions otherwise: jobs get AWS access only through what is listed here."
+  type        = list(string)
+  default     = []
+}
+
+variable "ecr_keep_images" {
+  description = "How many tagged runner images the ECR lifecycle policy keeps (untagged ones expire after 7 days)."
+  type        = number
+  default     = 50
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for ECR and the log group; null uses AWS-managed encryption."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,266 @@
+variable "aws_region" {
+  description = "Region to deploy in. Optional: when set it must equal the AWS provider's region (a plan-time error otherwise); it is used in outputs."
+  type        = string
+  default     = null
+}
+
+variable "github_repo" {
+  description = "Repository served by this fleet, as owner/name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$", var.github_repo))
+    error_message = "github_repo must be \"owner/name\", e.g. \"octo-org/octo-repo\"."
+  }
+}
+
+variable "github_pat" {
+  description = "Personal access token with administration write on the repository (fine-grained: \"Administration: read and write\"). Set this or github_app, not both."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "github_app" {
+  description = "GitHub App (recommended over a PAT): app id, PEM private key, and optionally the installation id (else the webhook's or the repository's installation). Needs repository permission \"Administration: read and write\"."
+  type = object({
+    app_id          = number
+    private_key     = string
+    installation_id = optional(number)
+  })
+  default   = null
+  sensitive = true
+
+  validation {
+    condition     = (var.github_pat == null) != (var.github_app == null)
+    error_message = "Set exactly one of github_pat and github_app."
+  }
+
+  validation {
+    condition     = var.github_app == null || can(regex("PRIVATE KEY-----", var.github_app.private_key))
+    error_message = "github_app.private_key must be the App's PEM private key (-----BEGIN RSA PRIVATE KEY----- …)."
+  }
+}
+
+variable "webhook_secret" {
+  description = "Secret of the repository webhook; GitHub signs every delivery with it. During a rotation put both secrets, one per line."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(trimspace(var.webhook_secret)) >= 16
+    error_message = "webhook_secret must be at least 16 characters; generate one with: openssl rand -hex 32."
+  }
+}
+
+variable "subnet_ids" {
+  description = "Subnets the runner tasks run in (private subnets with a NAT gateway, or public ones with assign_public_ip = true)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.subnet_ids) > 0
+    error_message = "subnet_ids must list at least one subnet."
+  }
+}
+
+variable "security_groups" {
+  description = "Security groups of the runner tasks (they need outbound HTTPS to GitHub and ECR)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.security_groups) > 0
+    error_message = "security_groups must list at least one security group."
+  }
+}
+
+variable "assign_public_ip" {
+  description = "Give runner tasks a public IP (needed in public subnets without a NAT gateway)."
+  type        = bool
+  default     = false
+}
+
+variable "runner_image_tag" {
+  description = "Tag of the default runner image in the fleet's ECR repository."
+  type        = string
+  default     = "latest"
+}
+
+variable "runner_class_sizes" {
+  description = "Runner classes a job picks with a class:<name> label: Fargate cpu (CPU units) and memory (MiB), and whether to use Fargate Spot."
+  type = map(object({
+    cpu    = number
+    memory = number
+    spot   = optional(bool, false)
+  }))
+  default = {
+    small  = { cpu = 512, memory = 1024 }
+    medium = { cpu = 1024, memory = 2048 }
+    large  = { cpu = 2048, memory = 4096 }
+  }
+
+  validation {
+    condition     = length(var.runner_class_sizes) > 0 && alltrue([for name in keys(var.runner_class_sizes) : can(regex("^[a-z0-9][a-z0-9_-]{0,31}$", name))])
+    error_message = "runner_class_sizes needs at least one class; names are lower-case letters, digits, \"-\" and \"_\" (at most 32)."
+  }
+
+  validation {
+    condition = alltrue([for c in values(var.runner_class_sizes) : (
+      c.cpu == 256 ? contains([512, 1024, 2048], c.memory) :
+      c.cpu == 512 ? c.memory >= 1024 && c.memory <= 4096 && c.memory % 1024 == 0 :
+      c.cpu == 1024 ? c.memory >= 2048 && c.memory <= 8192 && c.memory % 1024 == 0 :
+      c.cpu == 2048 ? c.memory >= 4096 && c.memory <= 16384 && c.memory % 1024 == 0 :
+      c.cpu == 4096 ? c.memory >= 8192 && c.memory <= 30720 && c.memory % 1024 == 0 :
+      c.cpu == 8192 ? c.memory >= 16384 && c.memory <= 61440 && c.memory % 4096 == 0 :
+      c.cpu == 16384 ? c.memory >= 32768 && c.memory <= 122880 && c.memory % 8192 == 0 :
+      false
+    )])
+    error_message = "runner_class_sizes: every class needs a Fargate cpu/memory pair: 256 → 512/1024/2048; 512 → 1024–4096; 1024 → 2048–8192; 2048 → 4096–16384; 4096 → 8192–30720 (steps of 1024); 8192 → 16384–61440 (steps of 4096); 16384 → 32768–122880 (steps of 8192)."
+  }
+}
+
+variable "default_class" {
+  description = "Class for jobs without a class: label; must be a key of runner_class_sizes."
+  type        = string
+  default     = "small"
+
+  validation {
+    condition     = contains(keys(var.runner_class_sizes), var.default_class)
+    error_message = "default_class must be one of the classes in runner_class_sizes."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name, and of runner names (<name_prefix>-<jobId>, at most 36 characters for ECS startedBy)."
+  type        = string
+  default     = "runner-fleet"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,18}$", var.name_prefix))
+    error_message = "name_prefix must be 1–19 lower-case letters, digits or \"-\", starting with a letter, so runner ids (<name_prefix>-<jobId>) fit ECS startedBy (36 characters)."
+  }
+}
+
+variable "event_bus_name" {
+  description = "Name of the EventBridge bus that carries accepted webhooks to dispatch (default: <name_prefix>-events)."
+  type        = string
+  default     = null
+}
+
+variable "image_build_project" {
+  description = "Name of the CodeBuild project that builds runner images for image:<base> labels. Set it to turn dynamic images on; null keeps them off."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.image_build_project == null || can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$", var.image_build_project))
+    error_message = "image_build_project must be a CodeBuild project name: letters, digits, \"-\" and \"_\", 2–255 characters."
+  }
+}
+
+variable "allowed_base_images" {
+  description = "Patterns an image:<ref> label must match (\"*\" any run of characters, \"?\" one), e.g. [\"ubuntu:*\", \"public.ecr.aws/docker/library/*\"]. Empty: no image: label is allowed."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.allowed_base_images : can(regex("^[A-Za-z0-9._:/@*?-]{1,255}$", p))])
+    error_message = "allowed_base_images: each pattern may use letters, digits, . _ : / @ - and the wildcards * and ? (at most 255 characters)."
+  }
+}
+
+variable "runner_extra_labels" {
+  description = "Labels besides self-hosted, linux, x64/arm64, class:* and image:* that this fleet accepts."
+  type        = list(string)
+  default     = []
+}
+
+variable "runner_architecture" {
+  description = "CPU architecture of the runner tasks: X86_64 or ARM64."
+  type        = string
+  default     = "X86_64"
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.runner_architecture)
+    error_message = "runner_architecture must be X86_64 or ARM64."
+  }
+}
+
+variable "max_runners" {
+  description = "Most runners active at once (starting, idle or busy)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.max_runners >= 1 && floor(var.max_runners) == var.max_runners
+    error_message = "max_runners must be a whole number of at least 1."
+  }
+}
+
+variable "idle_timeout_minutes" {
+  description = "An idle runner (up, no job) is removed after this many minutes."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.idle_timeout_minutes >= 1
+    error_message = "idle_timeout_minutes must be at least 1."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps logs (Lambda, API, runners, image builds)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "record_retention_days" {
+  description = "Days a finished runner's record stays in DynamoDB before its TTL removes it."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.record_retention_days >= 1
+    error_message = "record_retention_days must be at least 1."
+  }
+}
+
+variable "lambda_zip" {
+  description = "Path to the control-plane bundle; null uses lambda/dist/control-plane.zip in this module (run npm ci && npm run build first)."
+  type        = string
+  default     = null
+}
+
+variable "runner_task_policy_arns" {
+  description = "IAM policy ARNs attached to the runner task role (the jobs' AWS identity, which has no permissions otherwise)."
+  type        = list(string)
+  default     = []
+}
+
+variable "github_api_url" {
+  description = "GitHub REST API URL (GitHub Enterprise Server: https://HOST/api/v3)."
+  type        = string
+  default     = "https://api.github.com"
+}
+
+variable "runner_group_id" {
+  description = "Runner group the JIT runners join (1 is the repository's default group)."
+  type        = number
+  default     = 1
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for the table, queue, parameters, logs and ECR; null uses AWS-managed keys. Its key policy must let CloudWatch Logs, EventBridge and ECR use it."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
