@@ -13,6 +13,10 @@ locals {
     image_build_project = try(var.image_build_project.name, "")
   }))
 
+  class_sizes_json = jsonencode({
+    for name, size in var.runners.class_sizes : name => { cpu = size.cpu, memory = size.memory, spot = size.spot }
+  })
+
   lambda_environment = {
     RUNNER_TABLE           = aws_dynamodb_table.this.name
     CLASS_SIZES_PARAM      = aws_ssm_parameter.class_sizes.name
@@ -89,10 +93,8 @@ resource "aws_ssm_parameter" "class_sizes" {
   name        = "/${var.name_prefix}/class-sizes"
   description = "Runner class sizes (cpu units, memory MiB, spot), read by the control plane and ecsrunner."
   type        = "String"
-  value = jsonencode({
-    for name, size in var.runners.class_sizes : name => { cpu = size.cpu, memory = size.memory, spot = size.spot }
-  })
-  tags = var.tags
+  value       = local.class_sizes_json
+  tags        = var.tags
 }
 
 resource "aws_ssm_parameter" "github_auth" {

@@ -52,3 +52,8 @@ output "dead_letter_queue_arn" {
   description = "ARN of the dead-letter queue."
   value       = aws_sqs_queue.dead_letter.arn
 }
+
+output "class_sizes_json" {
+  description = "The class sizes as written to the parameter (DESIGN §5)."
+  value       = local.class_sizes_json
+}

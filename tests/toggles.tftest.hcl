@@ -1,0 +1,71 @@
+# Each optional feature on and off (issue 3).
+
+mock_provider "aws" {
+  source          = "./tests/mocks"
+  override_during = plan
+}
+
+variables {
+  github_pat      = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"
+  github_repo     = "octo-org/octo-repo"
+  subnet_ids      = ["subnet-0a1b2c3d"]
+  security_groups = ["sg-0123456789abcdef0"]
+  webhook_secret  = "0123456789abcdef0123456789abcdef"
+  lambda_zip      = "tests/fixtures/control-plane.zip"
+}
+
+run "dynamic_images_off_by_default" {
+  command = plan
+  assert {
+    condition     = output.image_build_project_name == null && module.control_plane.lambda_environment.IMAGE_BUILD_PROJECT == ""
+    error_message = "Without image_build_project there is no CodeBuild project and IMAGE_BUILD_PROJECT is empty."
+  }
+}
+
+run "dynamic_images_on" {
+  command = plan
+  variables {
+    image_build_project = "runner-images"
+    allowed_base_images = ["ubuntu:*"]
+  }
+  assert {
+    condition     = output.image_build_project_name == "runner-images" && module.control_plane.lambda_environment.ALLOWED_BASE_IMAGES == "ubuntu:*"
+    error_message = "image_build_project turns dynamic images on."
+  }
+}
+
+run "github_app_instead_of_pat" {
+  command = plan
+  variables {
+    github_pat = null
+    github_app = { app_id = 12345, private_key = "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----", installation_id = 678 }
+  }
+  assert {
+    condition     = module.control_plane.lambda_environment.GITHUB_AUTH_PARAM == "/runner-fleet/github-auth"
+    error_message = "A GitHub App is stored in the same SecureString parameter."
+  }
+}
+
+run "public_ip_and_names" {
+  command = plan
+  variables {
+    assign_public_ip     = true
+    name_prefix          = "ci"
+    event_bus_name       = "custom-bus"
+    max_runners          = 7
+    idle_timeout_minutes = 3
+    runner_extra_labels  = ["gpu-free"]
+  }
+  assert {
+    condition = (
+      module.control_plane.lambda_environment.ASSIGN_PUBLIC_IP == "true" &&
+      module.control_plane.lambda_environment.RUNNER_NAME_PREFIX == "ci" &&
+      module.control_plane.lambda_environment.RUNNER_TABLE == "ci-runners" &&
+      output.event_bus_name == "custom-bus" &&
+      module.control_plane.lambda_environment.MAX_RUNNERS == "7" &&
+      module.control_plane.lambda_environment.IDLE_TIMEOUT_SECONDS == "180" &&
+      module.control_plane.lambda_environment.RUNNER_EXTRA_LABELS == "gpu-free"
+    )
+    error_message = "Settings must reach the Lambda's environment."
+  }
+}

@@ -1,0 +1,140 @@
+# Every plan-time validation rejects bad input (issue 3), one run each.
+
+mock_provider "aws" {
+  source          = "./tests/mocks"
+  override_during = plan
+}
+
+variables {
+  github_pat      = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"
+  github_repo     = "octo-org/octo-repo"
+  subnet_ids      = ["subnet-0a1b2c3d"]
+  security_groups = ["sg-0123456789abcdef0"]
+  webhook_secret  = "0123456789abcdef0123456789abcdef"
+  lambda_zip      = "tests/fixtures/control-plane.zip"
+}
+
+run "class_with_invalid_fargate_pair" {
+  command = plan
+  variables {
+    runner_class_sizes = { small = { cpu = 512, memory = 1024 }, odd = { cpu = 1024, memory = 1536 } }
+  }
+  expect_failures = [var.runner_class_sizes]
+}
+
+run "class_with_unknown_cpu" {
+  command = plan
+  variables {
+    runner_class_sizes = { small = { cpu = 3000, memory = 4096 } }
+  }
+  expect_failures = [var.runner_class_sizes]
+}
+
+run "class_name_not_a_label" {
+  command = plan
+  variables {
+    runner_class_sizes = { "Big Box" = { cpu = 512, memory = 1024 } }
+    default_class      = "Big Box"
+  }
+  expect_failures = [var.runner_class_sizes]
+}
+
+run "repo_not_owner_slash_name" {
+  command = plan
+  variables {
+    github_repo = "just-a-name"
+  }
+  expect_failures = [var.github_repo]
+}
+
+run "both_pat_and_app" {
+  command = plan
+  variables {
+    github_app = { app_id = 1, private_key = "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----" }
+  }
+  expect_failures = [var.github_app]
+}
+
+run "neither_pat_nor_app" {
+  command = plan
+  variables {
+    github_pat = null
+  }
+  expect_failures = [var.github_app]
+}
+
+run "app_key_not_pem" {
+  command = plan
+  variables {
+    github_pat = null
+    github_app = { app_id = 1, private_key = "not a key" }
+  }
+  expect_failures = [var.github_app]
+}
+
+run "default_class_missing" {
+  command = plan
+  variables {
+    default_class = "xlarge"
+  }
+  expect_failures = [var.default_class]
+}
+
+run "no_subnets" {
+  command = plan
+  variables {
+    subnet_ids = []
+  }
+  expect_failures = [var.subnet_ids]
+}
+
+run "no_security_groups" {
+  command = plan
+  variables {
+    security_groups = []
+  }
+  expect_failures = [var.security_groups]
+}
+
+run "name_prefix_too_long_for_startedBy" {
+  command = plan
+  variables {
+    name_prefix = "a-prefix-of-twenty-c"
+  }
+  expect_failures = [var.name_prefix]
+}
+
+run "base_image_pattern_with_shell_characters" {
+  command = plan
+  variables {
+    allowed_base_images = ["ubuntu:*", "evil;rm -rf /"]
+  }
+  expect_failures = [var.allowed_base_images]
+}
+
+run "short_webhook_secret" {
+  command = plan
+  variables {
+    webhook_secret = "short"
+  }
+  expect_failures = [var.webhook_secret]
+}
+
+run "aws_region_differs_from_provider" {
+  command = plan
+  variables {
+    aws_region = "us-east-1"
+  }
+  expect_failures = [data.aws_region.current]
+}
+
+run "aws_region_matching_the_provider_plans" {
+  command = plan
+  variables {
+    aws_region = "eu-west-1"
+  }
+  assert {
+    condition     = startswith(output.cli_environment, "export AWS_REGION=eu-west-1\n")
+    error_message = "A matching aws_region must plan and appear in the outputs."
+  }
+}
