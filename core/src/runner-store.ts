@@ -187,14 +187,37 @@ export class RunnerStore {
     return { records: (out.Items ?? []) as RunnerRecord[], nextKey: out.LastEvaluatedKey };
   }
 
+  /** How many records have `status` (paginated COUNT queries on the status index). */
+  async countByStatus(status: RunnerStatus): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          IndexName: STATUS_INDEX,
+          KeyConditionExpression: '#status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status },
+          Select: 'COUNT',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
   /** One page of a full scan, runner records only. */
-  async scanPage(options: { limit?: number; startKey?: Record<string, unknown> } = {}): Promise<ListPage> {
+  async scanPage(options: { limit?: number; startKey?: Record<string, unknown>; segment?: number; totalSegments?: number } = {}): Promise<ListPage> {
     const out = await this.doc.send(
       new ScanCommand({
         TableName: this.options.tableName,
         FilterExpression: 'attribute_not_exists(kind)',
         Limit: options.limit,
         ExclusiveStartKey: options.startKey,
+        ...(options.totalSegments ? { Segment: options.segment ?? 0, TotalSegments: options.totalSegments } : {}),
       }),
     );
     return { records: (out.Items ?? []) as RunnerRecord[], nextKey: out.LastEvaluatedKey };

@@ -35,3 +35,6 @@ export const CONTROL_PLANE_DEFAULTS: Record<string, string> = {
 };
 
 export const CONTROL_PLANE_NAMES = [...Object.keys(CONTROL_PLANE_DEFAULTS), 'GITHUB_API_URL', 'RUNNER_GROUP_ID', 'RECORD_RETENTION_DAYS', 'LOG_LEVEL'];
+
+/** The runner tasks' log group (Terraform: /ecs/<name_prefix>/runner). */
+export const RUNNER_LOG_GROUP = '/ecs/runner-fleet/runner';

@@ -14,8 +14,9 @@ import { createDynamoDb } from './aws/dynamodb.js';
 import { EcsSimulator } from './aws/ecs.js';
 import { EventBridgeSimulator } from './aws/eventbridge.js';
 import { AwsError, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
+import { LogsSimulator } from './aws/logs.js';
 import { SsmSimulator } from './aws/ssm.js';
-import { CONTROL_PLANE_DEFAULTS, CONTROL_PLANE_NAMES, DEFAULT_CLASS_SIZES, DEFAULT_WEBHOOK_SECRET, FUNCTION_ARN, SANDBOX_PAT, SANDBOX_REGION } from './defaults.js';
+import { CONTROL_PLANE_DEFAULTS, CONTROL_PLANE_NAMES, DEFAULT_CLASS_SIZES, DEFAULT_WEBHOOK_SECRET, FUNCTION_ARN, RUNNER_LOG_GROUP, SANDBOX_PAT, SANDBOX_REGION } from './defaults.js';
 import { loadEventPatterns } from './event-patterns.js';
 import { Autopilot } from './github/autopilot.js';
 import { GitHubSimulator } from './github/github-simulator.js';
@@ -23,7 +24,7 @@ import { WebhookSender } from './github/webhooks.js';
 
 type Env = Record<string, string | undefined>;
 
-const SERVICE_NAMES: Record<string, string> = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', AWSEvents: 'EventBridge' };
+const SERVICE_NAMES: Record<string, string> = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', AWSEvents: 'EventBridge', Logs_20140328: 'Logs' };
 
 export interface SandboxOptions {
   /** Settings as environment variables (PORT, WEBHOOK_SECRET, SANDBOX_*, and any DESIGN §7 name); defaults apply to the rest. */
@@ -44,6 +45,7 @@ export interface Sandbox {
   webhookSecret: string;
   ecs: EcsSimulator;
   ssm: SsmSimulator;
+  logs: LogsSimulator;
   bus: EventBridgeSimulator;
   github: GitHubSimulator;
   autopilot: Autopilot;
@@ -85,8 +87,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const bus = new EventBridgeSimulator(SANDBOX_REGION, { maxAttempts: 3, retryBaseMs: number(env, 'SANDBOX_RETRY_MS', 200) });
   const ecs = new EcsSimulator(SANDBOX_REGION, bus, { taskStartMs: number(env, 'SANDBOX_TASK_START_MS', 500) });
   const ssm = new SsmSimulator(SANDBOX_REGION);
+  const logs = new LogsSimulator();
   const dynamodb = createDynamoDb();
-  const services = new Map<string, JsonService>([ecs.service(), ssm.service(), bus.service()].map((s) => [s.targetPrefix, s]));
+  const services = new Map<string, JsonService>([ecs.service(), ssm.service(), bus.service(), logs.service()].map((s) => [s.targetPrefix, s]));
 
   const controlPlaneEnv: Record<string, string> = { ...CONTROL_PLANE_DEFAULTS };
   for (const name of CONTROL_PLANE_NAMES) if (env[name] !== undefined) controlPlaneEnv[name] = env[name]!;
@@ -202,7 +205,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         networkMode: 'awsvpc',
         cpu: '512',
         memory: '1024',
-        containerDefinitions: [{ name: controlPlaneEnv.RUNNER_CONTAINER_NAME!, image: `${controlPlaneEnv.ECR_REPOSITORY_URL}:latest`, essential: true }],
+        containerDefinitions: [
+          {
+            name: controlPlaneEnv.RUNNER_CONTAINER_NAME!,
+            image: `${controlPlaneEnv.ECR_REPOSITORY_URL}:latest`,
+            essential: true,
+            logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': RUNNER_LOG_GROUP, 'awslogs-region': SANDBOX_REGION, 'awslogs-stream-prefix': 'runner' } },
+          },
+        ],
       }),
     );
 
@@ -235,11 +245,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   const webhooks = new WebhookSender(`${endpoint}/webhook`, webhookSecret);
-  const autopilot = new Autopilot(github, ecs, webhooks, {
+  const autopilot = new Autopilot(github, ecs, webhooks, logs, {
     enabled: flag(env.SANDBOX_AUTOPILOT, true),
     jobMs: number(env, 'SANDBOX_JOB_MS', 3000),
     pickupMs: number(env, 'SANDBOX_PICKUP_MS', 200),
     containerName: controlPlaneEnv.RUNNER_CONTAINER_NAME!,
+    logGroup: RUNNER_LOG_GROUP,
     installationId: useApp ? installationId : undefined,
     onError,
   });
@@ -265,10 +276,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_SECRET_ACCESS_KEY: 'sandbox',
       RUNNER_TABLE: controlPlaneEnv.RUNNER_TABLE!,
       CLASS_SIZES_PARAM: controlPlaneEnv.CLASS_SIZES_PARAM!,
+      RUNNER_LOG_GROUP,
+      MAX_RUNNERS: controlPlaneEnv.MAX_RUNNERS!,
     },
     webhookSecret,
     ecs,
     ssm,
+    logs,
     bus,
     github,
     autopilot,

@@ -1,4 +1,5 @@
 import type { EcsSimulator, SimTask } from '../aws/ecs.js';
+import type { LogsSimulator } from '../aws/logs.js';
 import type { GitHubSimulator, SimJob, SimRunner } from './github-simulator.js';
 import { workflowJobPayload, type WebhookSender } from './webhooks.js';
 
@@ -10,6 +11,8 @@ export interface AutopilotOptions {
   /** SANDBOX_PICKUP_MS: from a runner coming online to GitHub handing it a job (session, job acquisition). */
   pickupMs: number;
   containerName: string;
+  /** The awslogs group the runner process writes to (stream runner/<container>/<taskId>). */
+  logGroup: string;
   installationId?: number;
   onError(message: string, error: unknown): void;
 }
@@ -30,6 +33,7 @@ export class Autopilot {
     private readonly github: GitHubSimulator,
     private readonly ecs: EcsSimulator,
     private readonly sender: WebhookSender,
+    private readonly logs: LogsSimulator,
     private readonly options: AutopilotOptions,
   ) {
     ecs.onTaskRunning((task) => this.runnerProcessStarted(task));
@@ -105,15 +109,22 @@ export class Autopilot {
     this.timers.clear();
   }
 
+  /** What the runner process prints, as the awslogs driver stores it. */
+  private log(task: SimTask, ...lines: string[]): void {
+    this.logs.write(this.options.logGroup, `runner/${this.options.containerName}/${task.taskArn.split('/').pop()}`, lines);
+  }
+
   private runnerProcessStarted(task: SimTask): void {
     const env = task.environment[this.options.containerName] ?? {};
     const runner = this.github.registerFromJitConfig(env.RUNNER_JITCONFIG);
     if (!runner) {
+      this.log(task, 'An error occurred: Not configured. Run config.(sh/cmd) to configure the runner.');
       // The runner cannot register (no config, used or revoked): the process exits non-zero.
       this.later(5, () => this.ecs.exitTask(task.taskArn, 1, 'runner registration failed: JIT configuration missing, used or revoked'));
       return;
     }
     this.taskOfRunner.set(runner.id, task.taskArn);
+    this.log(task, `√ Connected to GitHub`, `Current runner version: '2.335.1'`, `Listening for Jobs (runner ${runner.name})`);
     if (this.options.enabled) this.later(this.options.pickupMs, () => this.assignWaitingRunners());
   }
 
@@ -153,10 +164,13 @@ export class Autopilot {
   private run(job: SimJob, runner: SimRunner, taskArn: string): void {
     Object.assign(job, { status: 'in_progress', runnerName: runner.name, runnerId: runner.id });
     runner.busy = true;
+    const task = this.ecs.tasks.get(taskArn);
+    if (task) this.log(task, `Running job: ${job.name}`);
     void this.notify('in_progress', job);
     this.later(this.options.jobMs, async () => {
       if (job.status !== 'in_progress') return;
       Object.assign(job, { status: 'completed', conclusion: 'success' });
+      if (task) this.log(task, `Job ${job.name} completed with result: Succeeded`);
       await this.notify('completed', job);
       // An ephemeral runner is removed by GitHub after its job; then its process exits 0.
       this.github.runners.delete(runner.id);

@@ -1,0 +1,30 @@
+/**
+ * Bundles the commands into cli/dist/index.js (the workspace's TypeScript
+ * core is inlined; npm dependencies stay external) and writes
+ * oclif.manifest.json, so `ecsrunner --help` needs no command code.
+ */
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+rmSync(join(root, 'oclif.manifest.json'), { force: true });
+
+await build({
+  entryPoints: [join(root, 'src/index.ts')],
+  outfile: join(root, 'dist/index.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  external: Object.keys(pkg.dependencies).flatMap((name) => [name, `${name}/*`]),
+  logLevel: 'warning',
+});
+
+execFileSync(process.execPath, [join(root, '../node_modules/oclif/bin/run.js'), 'manifest'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+console.warn('built cli/dist/index.js and cli/oclif.manifest.json');

@@ -1,0 +1,59 @@
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import { printTable } from '@oclif/table';
+import { CliError, explainAwsError } from './errors.js';
+import { Fleet } from './fleet.js';
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+/**
+ * Shared flags (--table, --class-sizes-param, --region, --profile, each
+ * falling back to its environment variable), --json, and one place that turns
+ * failures into a sentence and an exit code.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    table: Flags.string({ description: 'DynamoDB table of runner records.', env: 'RUNNER_TABLE', helpGroup: 'FLEET' }),
+    'class-sizes-param': Flags.string({ description: 'SSM parameter holding the class sizes.', env: 'CLASS_SIZES_PARAM', helpGroup: 'FLEET' }),
+    region: Flags.string({ description: 'AWS region of the fleet.', env: 'AWS_REGION', helpGroup: 'FLEET' }),
+    profile: Flags.string({ description: 'AWS profile to use.', env: 'AWS_PROFILE', helpGroup: 'FLEET' }),
+  };
+
+  protected flags!: CommandFlags<T>;
+  protected args!: CommandArgs<T>;
+  protected fleet!: Fleet;
+
+  public override async init(): Promise<void> {
+    await super.init();
+    const { args, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as CommandFlags<T>;
+    this.args = args as CommandArgs<T>;
+    this.fleet = new Fleet({ table: this.flags.table, classSizesParam: this.flags['class-sizes-param'], region: this.flags.region, profile: this.flags.profile });
+  }
+
+  /** A table for a person; nothing with --json, where the returned result is the output. */
+  protected table<R extends Record<string, unknown>>(options: Parameters<typeof printTable<R>>[0]): void {
+    if (!this.jsonEnabled()) printTable({ borderStyle: 'headers-only-with-underline', ...options });
+  }
+
+  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    const explained = explainAwsError(error, { table: this.flags?.table, parameter: this.flags?.['class-sizes-param'] });
+    if (explained instanceof CliError) {
+      // With --json, the error is a JSON object on stdout too.
+      if (this.jsonEnabled()) this.logJson({ error: { message: explained.message, exitCode: explained.exit } });
+      this.error(explained.message, { exit: explained.exit });
+    }
+    if (!process.env.DEBUG && !(error as { oclif?: unknown }).oclif) {
+      this.error(`${error.message} (set DEBUG=* for details)`, { exit: 1 });
+    }
+    return super.catch(error);
+  }
+}

@@ -1,0 +1,89 @@
+import { AwsError, requireString, type JsonService } from './protocol.js';
+
+interface LogEvent {
+  timestamp: number;
+  message: string;
+  ingestionTime: number;
+}
+
+/**
+ * CloudWatch Logs, as the awslogs driver writes and ecsrunner reads it:
+ * groups, streams, PutLogEvents, GetLogEvents (forward/backward tokens) and
+ * DescribeLogStreams.
+ */
+export class LogsSimulator {
+  private readonly groups = new Map<string, Map<string, LogEvent[]>>();
+
+  service(): JsonService {
+    return {
+      targetPrefix: 'Logs_20140328',
+      operations: {
+        CreateLogGroup: (input) => {
+          const name = requireString(input, 'logGroupName');
+          if (this.groups.has(name)) throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
+          this.groups.set(name, new Map());
+          return {};
+        },
+        CreateLogStream: (input) => {
+          const streams = this.group(requireString(input, 'logGroupName'));
+          const name = requireString(input, 'logStreamName');
+          if (streams.has(name)) throw new AwsError('ResourceAlreadyExistsException', 'The specified log stream already exists');
+          streams.set(name, []);
+          return {};
+        },
+        PutLogEvents: (input) => {
+          const events = this.stream(requireString(input, 'logGroupName'), requireString(input, 'logStreamName'));
+          for (const e of (input.logEvents as Array<{ timestamp: number; message: string }>) ?? []) events.push({ ...e, ingestionTime: Date.now() });
+          return { nextSequenceToken: String(events.length) };
+        },
+        DescribeLogStreams: (input) => {
+          const streams = this.group(requireString(input, 'logGroupName'));
+          const prefix = (input.logStreamNamePrefix as string) ?? '';
+          return {
+            logStreams: [...streams.entries()]
+              .filter(([name]) => name.startsWith(prefix))
+              .map(([name, events]) => ({ logStreamName: name, lastEventTimestamp: events[events.length - 1]?.timestamp, storedBytes: 0 })),
+          };
+        },
+        GetLogEvents: (input) => {
+          const events = this.stream(requireString(input, 'logGroupName'), requireString(input, 'logStreamName'));
+          const limit = Math.min(Number(input.limit ?? 10000), 10000);
+          const token = input.nextToken as string | undefined;
+          // Tokens are "f/<index>" (read forward from index) or "b/<index>".
+          let start = input.startFromHead ? 0 : Math.max(0, events.length - limit);
+          if (token) {
+            const [dir, at] = token.split('/');
+            start = dir === 'b' ? Math.max(0, Number(at) - limit) : Number(at);
+          }
+          const page = events.slice(start, start + limit);
+          return {
+            events: page,
+            nextForwardToken: `f/${start + page.length}`,
+            nextBackwardToken: `b/${start}`,
+          };
+        },
+      },
+    };
+  }
+
+  /** Appends lines to a stream, creating group and stream as the awslogs driver does. */
+  write(group: string, stream: string, lines: string[]): void {
+    if (!this.groups.has(group)) this.groups.set(group, new Map());
+    const streams = this.groups.get(group)!;
+    if (!streams.has(stream)) streams.set(stream, []);
+    const now = Date.now();
+    streams.get(stream)!.push(...lines.map((message) => ({ timestamp: now, message, ingestionTime: now })));
+  }
+
+  private group(name: string): Map<string, LogEvent[]> {
+    const streams = this.groups.get(name);
+    if (!streams) throw new AwsError('ResourceNotFoundException', 'The specified log group does not exist.');
+    return streams;
+  }
+
+  private stream(group: string, name: string): LogEvent[] {
+    const events = this.group(group).get(name);
+    if (!events) throw new AwsError('ResourceNotFoundException', 'The specified log stream does not exist.');
+    return events;
+  }
+}
