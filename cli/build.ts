@@ -16,7 +16,10 @@ rmSync(join(root, 'oclif.manifest.json'), { force: true });
 
 await build({
   entryPoints: [join(root, 'src/index.ts')],
-  outfile: join(root, 'dist/index.js'),
+  outdir: join(root, 'dist'),
+  // Commands load their SDK clients with import(); chunks keep those imports lazy.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node20',

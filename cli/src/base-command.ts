@@ -1,5 +1,5 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { printTable } from '@oclif/table';
+import type { printTable } from '@oclif/table';
 import { CliError, explainAwsError } from './errors.js';
 import { Fleet } from './fleet.js';
 
@@ -40,8 +40,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /** A table for a person; nothing with --json, where the returned result is the output. */
-  protected table<R extends Record<string, unknown>>(options: Parameters<typeof printTable<R>>[0]): void {
-    if (!this.jsonEnabled()) printTable({ borderStyle: 'headers-only-with-underline', ...options });
+  protected async table<R extends Record<string, unknown>>(options: Parameters<typeof printTable<R>>[0]): Promise<void> {
+    if (this.jsonEnabled()) return;
+    // Loaded only when a person reads the output: the table renderer costs half a second to import.
+    const { printTable } = await import('@oclif/table');
+    printTable({ borderStyle: 'headers-only-with-underline', ...options });
   }
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {

@@ -1,9 +1,7 @@
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { RunnerStore } from '@runner-fleet/core/store';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { RunnerStore } from '@runner-fleet/core/store';
 import { CliError, EXIT } from './errors.js';
 
 export interface FleetSettings {
@@ -13,9 +11,16 @@ export interface FleetSettings {
   profile?: string;
 }
 
-/** The AWS clients a command needs, built on first use from flags (which win) and the environment. */
+/**
+ * The AWS clients a command needs, built on first use from flags (which win)
+ * and the environment. Each SDK client is imported only by the commands that
+ * use it, so a command starts in a fraction of a second.
+ */
 export class Fleet {
-  private clients: { doc?: DynamoDBDocumentClient; ecs?: ECSClient; ssm?: SSMClient; logs?: CloudWatchLogsClient } = {};
+  private storeClient?: Promise<RunnerStore>;
+  private ecsClient?: Promise<ECSClient>;
+  private ssmClient?: Promise<SSMClient>;
+  private logsClient?: Promise<CloudWatchLogsClient>;
 
   constructor(readonly settings: FleetSettings) {
     // The SDK's default credential chain reads AWS_PROFILE; a --profile flag sets it for this run.
@@ -36,22 +41,30 @@ export class Fleet {
     return this.settings.classSizesParam;
   }
 
-  store(): RunnerStore {
-    const table = this.tableName;
-    this.clients.doc ??= DynamoDBDocumentClient.from(new DynamoDBClient(this.clientConfig()), { marshallOptions: { removeUndefinedValues: true } });
-    return new RunnerStore(this.clients.doc, { tableName: table, retentionDays: 30 });
+  store(): Promise<RunnerStore> {
+    const tableName = this.tableName;
+    this.storeClient ??= (async () => {
+      const [{ DynamoDBClient }, { DynamoDBDocumentClient }, { RunnerStore }] = await Promise.all([
+        import('@aws-sdk/client-dynamodb'),
+        import('@aws-sdk/lib-dynamodb'),
+        import('@runner-fleet/core/store'),
+      ]);
+      const doc = DynamoDBDocumentClient.from(new DynamoDBClient(this.clientConfig()), { marshallOptions: { removeUndefinedValues: true } });
+      return new RunnerStore(doc, { tableName, retentionDays: 30 });
+    })();
+    return this.storeClient;
   }
 
-  ecs(): ECSClient {
-    return (this.clients.ecs ??= new ECSClient(this.clientConfig()));
+  ecs(): Promise<ECSClient> {
+    return (this.ecsClient ??= import('@aws-sdk/client-ecs').then(({ ECSClient }) => new ECSClient(this.clientConfig())));
   }
 
-  ssm(): SSMClient {
-    return (this.clients.ssm ??= new SSMClient(this.clientConfig()));
+  ssm(): Promise<SSMClient> {
+    return (this.ssmClient ??= import('@aws-sdk/client-ssm').then(({ SSMClient }) => new SSMClient(this.clientConfig())));
   }
 
-  logs(): CloudWatchLogsClient {
-    return (this.clients.logs ??= new CloudWatchLogsClient(this.clientConfig()));
+  logs(): Promise<CloudWatchLogsClient> {
+    return (this.logsClient ??= import('@aws-sdk/client-cloudwatch-logs').then(({ CloudWatchLogsClient }) => new CloudWatchLogsClient(this.clientConfig())));
   }
 
   private clientConfig() {

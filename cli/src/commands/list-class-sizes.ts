@@ -1,4 +1,3 @@
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { parseClassSizes } from '@runner-fleet/core';
 import { BaseCommand } from '../base-command.js';
 import { CliError, EXIT } from '../errors.js';
@@ -15,7 +14,8 @@ export default class ListClassSizes extends BaseCommand<typeof ListClassSizes> {
 
   async run(): Promise<ClassSizesResult> {
     const parameter = this.fleet.classSizesParam;
-    const out = await this.fleet.ssm().send(new GetParameterCommand({ Name: parameter }));
+    const [ssm, { GetParameterCommand }] = await Promise.all([this.fleet.ssm(), import('@aws-sdk/client-ssm')]);
+    const out = await ssm.send(new GetParameterCommand({ Name: parameter }));
     let sizes;
     try {
       sizes = parseClassSizes(out.Parameter?.Value ?? '');
@@ -25,7 +25,7 @@ export default class ListClassSizes extends BaseCommand<typeof ListClassSizes> {
     const classes = Object.entries(sizes)
       .map(([name, s]) => ({ name, cpu: s.cpu, memory: s.memory, vcpu: s.cpu / 1024, memoryGiB: s.memory / 1024, spot: s.spot }))
       .sort((a, b) => a.cpu - b.cpu || a.memory - b.memory || a.name.localeCompare(b.name));
-    this.table({
+    await this.table({
       data: classes.map((c) => ({ class: c.name, vCPU: String(c.vcpu), 'memory (GiB)': String(c.memoryGiB), spot: c.spot ? 'yes' : 'no' })),
       columns: ['class', 'vCPU', 'memory (GiB)', 'spot'],
     });

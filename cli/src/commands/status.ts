@@ -19,7 +19,7 @@ export default class Status extends BaseCommand<typeof Status> {
   };
 
   async run(): Promise<StatusResult> {
-    const store = this.fleet.store();
+    const store = await this.fleet.store();
     const now = new Date();
     const counts = Object.fromEntries(await Promise.all(ALL_STATUSES.map(async (s) => [s, await store.countByStatus(s)] as const))) as Record<RunnerStatus, number>;
     const active = ACTIVE_STATUSES.reduce((sum, s) => sum + counts[s], 0);
@@ -36,11 +36,11 @@ export default class Status extends BaseCommand<typeof Status> {
     const maxRunners = this.flags['max-runners'];
 
     this.log(`Active runners: ${active}${maxRunners ? ` of ${maxRunners}` : ''} (starting ${counts.starting}, idle ${counts.idle}, busy ${counts.busy}); queued ${counts.queued + counts.image_building}`);
-    this.table({ data: ALL_STATUSES.map((s) => ({ status: s, runners: String(counts[s]) })), columns: ['status', 'runners'] });
+    await this.table({ data: ALL_STATUSES.map((s) => ({ status: s, runners: String(counts[s]) })), columns: ['status', 'runners'] });
     if (failuresLast24h.length === 0) this.log('No failures in the last 24 hours.');
     else {
       this.log('Failures in the last 24 hours:');
-      this.table({ data: failuresLast24h.map((f) => ({ count: String(f.count), reason: f.reason })), columns: ['count', 'reason'], overflow: 'wrap' });
+      await this.table({ data: failuresLast24h.map((f) => ({ count: String(f.count), reason: f.reason })), columns: ['count', 'reason'], overflow: 'wrap' });
     }
     return { counts, active, maxRunners, failuresLast24h };
   }

@@ -1,4 +1,4 @@
-import { DescribeTaskDefinitionCommand, DescribeTasksCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 
 /** What ECS knows of a runner's task right now (DescribeTasks). */
 export interface TaskFacts {
@@ -37,6 +37,7 @@ export function taskIdOf(taskArn: string): string {
 /** Live facts, or undefined when ECS no longer knows the task (stopped tasks are kept about an hour). */
 export async function describeTask(ecs: ECSClient, taskArn: string, containerName = 'runner'): Promise<TaskFacts | undefined> {
   const cluster = clusterOf(taskArn);
+  const { DescribeTasksCommand } = await import('@aws-sdk/client-ecs');
   const out = await ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] }));
   const task = out.tasks?.[0];
   if (!task) return undefined;
@@ -68,6 +69,7 @@ export async function describeTask(ecs: ECSClient, taskArn: string, containerNam
  */
 export async function logLocation(ecs: ECSClient, taskArn: string, taskDefinitionArn: string | undefined, fallbackGroup: string | undefined, containerName = 'runner'): Promise<LogLocation | undefined> {
   if (taskDefinitionArn) {
+    const { DescribeTaskDefinitionCommand } = await import('@aws-sdk/client-ecs');
     const out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }));
     const container = out.taskDefinition?.containerDefinitions?.find((c) => c.name === containerName) ?? out.taskDefinition?.containerDefinitions?.[0];
     const options = container?.logConfiguration?.options;

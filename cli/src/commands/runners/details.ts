@@ -20,8 +20,8 @@ export default class RunnersDetails extends BaseCommand<typeof RunnersDetails> {
   static override args = { runnerId: Args.string({ description: 'Runner id (<prefix>-<jobId>), as runners list shows it.', required: true }) };
 
   async run(): Promise<RunnerDetailsResult> {
-    const runner = await findRunner(this.fleet.store(), this.args.runnerId, this.fleet.tableName);
-    const ecs = this.fleet.ecs();
+    const runner = await findRunner(await this.fleet.store(), this.args.runnerId, this.fleet.tableName);
+    const ecs = await this.fleet.ecs();
     const task = runner.taskArn ? await describeTask(ecs, runner.taskArn) : undefined;
     const logs = runner.taskArn ? await logLocation(ecs, runner.taskArn, task?.taskDefinitionArn, process.env.RUNNER_LOG_GROUP) : undefined;
 

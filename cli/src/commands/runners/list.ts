@@ -39,7 +39,7 @@ export default class RunnersList extends BaseCommand<typeof RunnersList> {
     }
     const now = new Date();
     const limit = flags.limit ?? (flags.all ? undefined : 50);
-    const outcome = await listRunners(this.fleet.store(), {
+    const outcome = await listRunners(await this.fleet.store(), {
       statuses: flags.status as RunnerStatus[] | undefined,
       repo: flags.repo,
       since: sinceMs === undefined ? undefined : new Date(now.getTime() - sinceMs),
@@ -51,7 +51,7 @@ export default class RunnersList extends BaseCommand<typeof RunnersList> {
     if (outcome.runners.length === 0) {
       this.log(flags.all ? 'No runners match.' : 'No runners match. Terminal runners older than 24 h are hidden; add --all to see them.');
     } else {
-      this.table({
+      await this.table({
         data: outcome.runners.map((r) => ({
           runner: r.runnerId,
           status: r.status,

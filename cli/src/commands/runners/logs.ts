@@ -1,4 +1,3 @@
-import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { Args, Flags } from '@oclif/core';
 import { isTerminal } from '@runner-fleet/core';
 import { BaseCommand } from '../../base-command.js';
@@ -25,20 +24,21 @@ export default class RunnersLogs extends BaseCommand<typeof RunnersLogs> {
   };
 
   async run(): Promise<RunnerLogsResult> {
-    const store = this.fleet.store();
+    const store = await this.fleet.store();
     let runner = await findRunner(store, this.args.runnerId, this.fleet.tableName);
     if (!runner.taskArn) throw new CliError(`Runner ${runner.runnerId} has no task yet (${runner.status}); there are no logs to read.`, EXIT.noTask);
-    const ecs = this.fleet.ecs();
+    const ecs = await this.fleet.ecs();
     const task = await describeTask(ecs, runner.taskArn);
     const logs = await logLocation(ecs, runner.taskArn, task?.taskDefinitionArn, this.flags['log-group']);
     if (!logs) throw new CliError(`ECS no longer knows task ${runner.taskArn}; set RUNNER_LOG_GROUP (or --log-group) to read its logs.`, EXIT.noTask);
 
+    const [logsClient, { GetLogEventsCommand }] = await Promise.all([this.fleet.logs(), import('@aws-sdk/client-cloudwatch-logs')]);
     const events: RunnerLogsResult['events'] = [];
     let token: string | undefined;
     for (;;) {
       let page;
       try {
-        page = await this.fleet.logs().send(new GetLogEventsCommand({ logGroupName: logs.group, logStreamName: logs.stream, startFromHead: true, nextToken: token }));
+        page = await logsClient.send(new GetLogEventsCommand({ logGroupName: logs.group, logStreamName: logs.stream, startFromHead: true, nextToken: token }));
       } catch (error) {
         if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
         page = undefined; // the stream appears once the container writes its first line

@@ -1,4 +1,3 @@
-import { StopTaskCommand } from '@aws-sdk/client-ecs';
 import { Args, Flags } from '@oclif/core';
 import { isTerminal, type RunnerStatus } from '@runner-fleet/core';
 import { userInfo } from 'node:os';
@@ -32,7 +31,7 @@ export default class RunnersTerminate extends BaseCommand<typeof RunnersTerminat
   };
 
   async run(): Promise<RunnerTerminateResult> {
-    const store = this.fleet.store();
+    const store = await this.fleet.store();
     const runner = await findRunner(store, this.args.runnerId, this.fleet.tableName);
     if (isTerminal(runner.status)) {
       throw new CliError(`Runner ${runner.runnerId} has already finished (${runner.status}${runner.finishedAt ? ` at ${runner.finishedAt}` : ''}); nothing to terminate.`, EXIT.alreadyFinished);
@@ -50,7 +49,8 @@ export default class RunnersTerminate extends BaseCommand<typeof RunnersTerminat
     let taskStopped = false;
     if (runner.taskArn) {
       try {
-        await this.fleet.ecs().send(new StopTaskCommand({ cluster: clusterOf(runner.taskArn), task: runner.taskArn, reason: `Terminated by ${who} with ecsrunner: ${statusReason}`.slice(0, 255) }));
+        const [ecs, { StopTaskCommand }] = await Promise.all([this.fleet.ecs(), import('@aws-sdk/client-ecs')]);
+        await ecs.send(new StopTaskCommand({ cluster: clusterOf(runner.taskArn), task: runner.taskArn, reason: `Terminated by ${who} with ecsrunner: ${statusReason}`.slice(0, 255) }));
         taskStopped = true;
       } catch (error) {
         // A task ECS no longer knows is already gone; anything else is a real failure.
