@@ -74,5 +74,7 @@ output "cli_environment" {
     "export AWS_REGION=${coalesce(var.aws_region, data.aws_region.current.name)}",
     "export RUNNER_TABLE=${module.control_plane.runner_table_name}",
     "export CLASS_SIZES_PARAM=${module.control_plane.class_sizes_parameter_name}",
+    "export RUNNER_LOG_GROUP=${module.ecs_fleet.log_group_name}",
+    "export MAX_RUNNERS=${var.max_runners}",
   ])
 }
