@@ -5,6 +5,8 @@ export * from './class-sizes.js';
 export * from './oci-reference.js';
 export * from './glob.js';
 export * from './labels.js';
+export * from './image-tag.js';
 export * from './runner-record.js';
 // The DynamoDB-backed RunnerStore is its own entry, '@runner-fleet/core/store', so pure code loads no AWS SDK.
 export type { RunnerStore, RecordRef, AdvanceResult, ListPage, RunnerStoreOptions } from './runner-store.js';
+export type { ImageBuildRecord, BuildStatus } from './runner-store.js';

@@ -26,6 +26,22 @@ export interface RunnerStoreOptions {
 /** What a transition needs to know about the record it changes. */
 export type RecordRef = Pick<RunnerRecord, 'runnerId' | 'status' | 'version'>;
 
+export type BuildStatus = 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'STOPPED' | 'TIMED_OUT' | 'FAULT';
+
+/** One runner image build, keyed `image#<tag>` (DESIGN §4): one build per tag however many jobs wait. */
+export interface ImageBuildRecord {
+  runnerId: string;
+  kind: 'image-build';
+  tag: string;
+  baseImage: string;
+  buildStatus: BuildStatus;
+  buildId?: string;
+  statusReason?: string;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt?: number;
+}
+
 export type AdvanceResult =
   | { changed: true; record: RunnerRecord }
   | { changed: false; record?: RunnerRecord; reason: string };
@@ -142,6 +158,71 @@ export class RunnerStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /**
+   * Claims the build of `tag`: true for the caller that should start it. A tag
+   * whose image went missing after a successful build can be claimed again; one
+   * whose build failed only once `retryFailedAfter` has passed; one in progress never.
+   */
+  async claimImageBuild(tag: string, baseImage: string, retryFailedAfterMs: number): Promise<boolean> {
+    const now = this.now();
+    const at = now.toISOString();
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: { runnerId: `image#${tag}`, kind: 'image-build', tag, baseImage, buildStatus: 'IN_PROGRESS', createdAt: at, updatedAt: at },
+          ConditionExpression: 'attribute_not_exists(runnerId) OR buildStatus = :succeeded OR (buildStatus <> :inProgress AND updatedAt < :retryBefore)',
+          ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':succeeded': 'SUCCEEDED', ':retryBefore': new Date(now.getTime() - retryFailedAfterMs).toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async getImageBuild(tag: string): Promise<ImageBuildRecord | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.options.tableName, Key: { runnerId: `image#${tag}` }, ConsistentRead: true }));
+    return out.Item as ImageBuildRecord | undefined;
+  }
+
+  /** Records the build id, or the build's end; an end is recorded once (conditional on IN_PROGRESS). */
+  async updateImageBuild(tag: string, update: { buildId?: string; buildStatus?: BuildStatus; statusReason?: string }): Promise<boolean> {
+    const fields = { ...update, updatedAt: this.now().toISOString() };
+    const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { runnerId: `image#${tag}` },
+          UpdateExpression: `SET ${entries.map(([k]) => `#${k} = :${k}`).join(', ')}`,
+          ConditionExpression: 'buildStatus = :inProgress',
+          ExpressionAttributeNames: Object.fromEntries(entries.map(([k]) => [`#${k}`, k])),
+          ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([k, v]) => [`:${k}`, v])), ':inProgress': 'IN_PROGRESS' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Gives up a claim whose build could not be started, so the next job can claim it. */
+  async releaseImageBuild(tag: string): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({
+        TableName: this.options.tableName,
+        Key: { runnerId: `image#${tag}` },
+        ConditionExpression: 'buildStatus = :inProgress AND attribute_not_exists(buildId)',
+        ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS' },
+      }),
+    ).catch((error: unknown) => {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    });
   }
 
   /** Records a webhook delivery id; false when it was seen before. */

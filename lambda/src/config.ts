@@ -21,6 +21,8 @@ export interface Config {
   ecrRepositoryUrl: string;
   /** Empty: dynamic images are off. */
   imageBuildProject: string;
+  /** Hash of the runner/ build context the project builds (part of every image tag, so a Dockerfile change rebuilds). */
+  imageContextHash: string;
   defaultClass: string;
   maxRunners: number;
   idleTimeoutSeconds: number;
@@ -110,6 +112,7 @@ export function readConfig(env: Env): Config {
     runnerContainerName: optional('RUNNER_CONTAINER_NAME', 'runner'),
     ecrRepositoryUrl: required('ECR_REPOSITORY_URL'),
     imageBuildProject: env.IMAGE_BUILD_PROJECT?.trim() ?? '',
+    imageContextHash: env.IMAGE_CONTEXT_HASH?.trim() ?? '',
     defaultClass: optional('DEFAULT_CLASS', 'small').toLowerCase(),
     maxRunners: integer('MAX_RUNNERS', 100, 1),
     idleTimeoutSeconds: integer('IDLE_TIMEOUT_SECONDS', 600, 30),

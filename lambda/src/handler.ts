@@ -2,6 +2,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, EventBr
 import type { Deps, WorkflowJobDetail } from './domain/ports.js';
 import type { TaskStateDetail } from './domain/task-state.js';
 import { dispatch } from './routes/dispatch.js';
+import { imageBuild } from './routes/image-build.js';
+import type { BuildStateDetail } from './domain/image-builds.js';
 import { ingress } from './routes/ingress.js';
 import { taskState } from './routes/task-state.js';
 import type { Log } from './runtime/logger.js';
@@ -63,6 +65,7 @@ export function createHandler(loadDeps: () => Promise<Deps>, fallbackLog: Log) {
         case 'task-state':
           return await taskState(bridged.detail as TaskStateDetail, d);
         case 'image-build':
+          return await imageBuild(bridged.detail as BuildStateDetail, d);
         case 'housekeeping':
           d.log.info('route has no work in this release', { route });
           return;

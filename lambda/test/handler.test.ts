@@ -38,7 +38,7 @@ describe('handler', () => {
 
   it('accepts a queued job delivered base64-encoded with mixed-case headers, and puts one event on the bus', async () => {
     const published: WorkflowJobDetail[] = [];
-    const deps = makeDeps(table.store, table.clock, { bus: { publish: async (d) => void published.push(d) } });
+    const deps = makeDeps(table.store, table.clock, { bus: { publish: async (d) => void published.push(d), publishAll: async (ds) => void published.push(...ds) } });
     const handler = createHandler(async () => deps, silentLog);
     const body = JSON.stringify({
       action: 'queued',

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
@@ -14,7 +15,10 @@ import { createDynamoDb } from './aws/dynamodb.js';
 import { EcsSimulator } from './aws/ecs.js';
 import { EventBridgeSimulator } from './aws/eventbridge.js';
 import { AwsError, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
+import { CodeBuildSimulator } from './aws/codebuild.js';
+import { EcrSimulator } from './aws/ecr.js';
 import { LogsSimulator } from './aws/logs.js';
+import { buildContextHash } from './context-hash.js';
 import { SsmSimulator } from './aws/ssm.js';
 import { CONTROL_PLANE_DEFAULTS, CONTROL_PLANE_NAMES, DEFAULT_CLASS_SIZES, DEFAULT_WEBHOOK_SECRET, FUNCTION_ARN, RUNNER_LOG_GROUP, SANDBOX_PAT, SANDBOX_REGION } from './defaults.js';
 import { loadEventPatterns } from './event-patterns.js';
@@ -24,7 +28,14 @@ import { WebhookSender } from './github/webhooks.js';
 
 type Env = Record<string, string | undefined>;
 
-const SERVICE_NAMES: Record<string, string> = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', AWSEvents: 'EventBridge', Logs_20140328: 'Logs' };
+const SERVICE_NAMES: Record<string, string> = {
+  AmazonEC2ContainerServiceV20141113: 'ECS',
+  AmazonSSM: 'SSM',
+  AWSEvents: 'EventBridge',
+  Logs_20140328: 'Logs',
+  AmazonEC2ContainerRegistry_V20150921: 'ECR',
+  CodeBuild_20161006: 'CodeBuild',
+};
 
 export interface SandboxOptions {
   /** Settings as environment variables (PORT, WEBHOOK_SECRET, SANDBOX_*, and any DESIGN §7 name); defaults apply to the rest. */
@@ -46,6 +57,8 @@ export interface Sandbox {
   ecs: EcsSimulator;
   ssm: SsmSimulator;
   logs: LogsSimulator;
+  ecr: EcrSimulator;
+  codebuild: CodeBuildSimulator;
   bus: EventBridgeSimulator;
   github: GitHubSimulator;
   autopilot: Autopilot;
@@ -89,10 +102,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const ssm = new SsmSimulator(SANDBOX_REGION);
   const logs = new LogsSimulator();
   const dynamodb = createDynamoDb();
-  const services = new Map<string, JsonService>([ecs.service(), ssm.service(), bus.service(), logs.service()].map((s) => [s.targetPrefix, s]));
-
   const controlPlaneEnv: Record<string, string> = { ...CONTROL_PLANE_DEFAULTS };
   for (const name of CONTROL_PLANE_NAMES) if (env[name] !== undefined) controlPlaneEnv[name] = env[name]!;
+  controlPlaneEnv.IMAGE_CONTEXT_HASH ??= buildContextHash(fileURLToPath(new URL('../../runner', import.meta.url)));
+  // The default runner image is in ECR, as if pushed; images for image: labels appear only after a build.
+  const repositoryName = controlPlaneEnv.ECR_REPOSITORY_URL!.split('/').slice(1).join('/');
+  const ecr = new EcrSimulator(SANDBOX_REGION);
+  ecr.push(repositoryName, 'latest');
+  const codebuild = new CodeBuildSimulator(SANDBOX_REGION, bus, ecr, repositoryName, number(env, 'SANDBOX_BUILD_MS', 2000));
+  if (controlPlaneEnv.IMAGE_BUILD_PROJECT) codebuild.projects.add(controlPlaneEnv.IMAGE_BUILD_PROJECT);
+  const services = new Map<string, JsonService>([ecs.service(), ssm.service(), bus.service(), logs.service(), ecr.service(), codebuild.service()].map((s) => [s.targetPrefix, s]));
   const useApp = (env.SANDBOX_GITHUB_AUTH ?? 'pat').toLowerCase() === 'app';
   const appKeys = useApp ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : undefined;
   const installationId = 31415926;
@@ -226,6 +245,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const rules: Array<[string, string | undefined, Record<string, unknown>]> = [
       ['workflow-job', controlPlaneEnv.EVENT_BUS_NAME, patterns.workflow_job!],
       ['task-state', undefined, patterns.task_state!],
+      ...(controlPlaneEnv.IMAGE_BUILD_PROJECT ? ([['image-build', undefined, patterns.image_build!]] as Array<[string, string | undefined, Record<string, unknown>]>) : []),
     ];
     for (const [name, busName, pattern] of rules) {
       await events.send(new PutRuleCommand({ Name: `runner-fleet-${name}`, EventBusName: busName, EventPattern: JSON.stringify(pattern) }));
@@ -283,6 +303,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ecs,
     ssm,
     logs,
+    ecr,
+    codebuild,
     bus,
     github,
     autopilot,
@@ -302,7 +324,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       while (quietRounds < 2) {
         if (Date.now() > deadline) throw new Error(`sandbox did not settle within ${timeoutMs} ms (bus ${bus.pending}, ecs ${ecs.pendingTransitions}, autopilot ${autopilot.busy})`);
         await bus.whenIdle();
-        const quiet = bus.pending === 0 && ecs.pendingTransitions === 0 && !autopilot.busy && webhooks.inFlight === 0;
+        const quiet = bus.pending === 0 && ecs.pendingTransitions === 0 && codebuild.pending === 0 && !autopilot.busy && webhooks.inFlight === 0;
         quietRounds = quiet ? quietRounds + 1 : 0;
         await new Promise((resolve) => setTimeout(resolve, quiet ? 2 : 10));
       }
@@ -310,6 +332,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     async stop() {
       autopilot.close();
       ecs.close();
+      codebuild.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

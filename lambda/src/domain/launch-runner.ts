@@ -1,4 +1,5 @@
 import { isTerminal, StaleRecordError, type RecordRef } from '@runner-fleet/core';
+import { resolveImage } from './resolve-image.js';
 import { LaunchRefusedError, RetryableError, type Deps, type LaunchSpec, type QueuedRunner, type WorkflowJobDetail } from './ports.js';
 
 /**
@@ -17,11 +18,14 @@ export const DISPATCH_LEASE_MS = 120_000;
  */
 export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunner, deps: Deps): Promise<void> {
   const { config, log } = deps;
-  const ref: RecordRef = { runnerId: runner.runnerId, status: 'queued', version: runner.version };
-
+  let ref: RecordRef = { runnerId: runner.runnerId, status: runner.status ?? 'queued', version: runner.version };
+  let taskDefinition = config.runnerTaskDefinition;
+  let image: string | undefined;
   if (runner.baseImage) {
-    await failLaunch(runner.runnerId, `label "image:${runner.baseImage}": building runner images from image labels is not available in this release`, deps);
-    return;
+    const resolved = await resolveImage({ ...runner, baseImage: runner.baseImage }, deps);
+    if (resolved.kind !== 'ready') return;
+    ({ taskDefinition, image } = resolved);
+    ref = resolved.ref ?? ref;
   }
 
   let jit = await deps.github.generateJitConfig({
@@ -38,7 +42,7 @@ export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunn
 
   const spec: LaunchSpec = {
     runnerId: runner.runnerId,
-    taskDefinition: config.runnerTaskDefinition,
+    taskDefinition,
     containerName: config.runnerContainerName,
     cpu: runner.cpu,
     memory: runner.memory,
@@ -58,7 +62,7 @@ export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunn
   log.info('runner task started', { taskArn, githubRunnerId: jit.githubRunnerId });
 
   try {
-    await deps.store.transition(ref, 'starting', { taskArn, githubRunnerId: jit.githubRunnerId, statusReason: 'task started, waiting for RUNNING' });
+    await deps.store.transition(ref, 'starting', { taskArn, githubRunnerId: jit.githubRunnerId, image, statusReason: 'task started, waiting for RUNNING' });
   } catch (error) {
     if (!(error instanceof StaleRecordError)) throw error;
     await settleAfterLaunch(runner.runnerId, taskArn, jit.githubRunnerId, detail.installationId, deps);
@@ -79,7 +83,7 @@ async function resumeEarlierAttempt(detail: WorkflowJobDetail, runner: QueuedRun
     return 'done' as const;
   }
   const record = await deps.store.get(runner.runnerId);
-  if (!record || record.status !== 'queued') {
+  if (!record || (record.status !== 'queued' && record.status !== 'image_building')) {
     deps.log.info('runner no longer waits for a launch; nothing to do', { status: record?.status });
     return 'done' as const;
   }

@@ -17,6 +17,8 @@ export interface WorkflowJobDetail {
 export interface QueuedRunner {
   runnerId: string;
   version: number;
+  /** The record's status when the event was put: queued, or image_building when an image build ended. */
+  status?: 'queued' | 'image_building';
   runnerClass: string;
   cpu: number;
   memory: number;
@@ -60,6 +62,17 @@ export interface RunnerTasks {
 
 export interface EventPublisher {
   publish(detail: WorkflowJobDetail): Promise<void>;
+  /** Many events at once (batched by the adapter). */
+  publishAll(details: WorkflowJobDetail[]): Promise<void>;
+}
+
+/** Runner images built FROM image: labels: ECR, a task definition per image, CodeBuild. */
+export interface RunnerImages {
+  exists(tag: string): Promise<boolean>;
+  /** The task definition (family) that runs this image, registered once per tag and reused. */
+  taskDefinitionFor(tag: string, imageUri: string): Promise<string>;
+  /** Starts the build of `tag` FROM `baseImage`; returns the build id. */
+  startBuild(baseImage: string, tag: string): Promise<string>;
 }
 
 /** Everything the routes use, built once per cold start (or handed in by tests). */
@@ -69,6 +82,7 @@ export interface Deps {
   github: GitHubRunners;
   tasks: RunnerTasks;
   bus: EventPublisher;
+  images: RunnerImages;
   webhookSecrets(): Promise<string[]>;
   labelPolicy(): Promise<LabelPolicy>;
   log: Log;

@@ -1,4 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -11,6 +13,7 @@ import { parseGitHubAuth } from '../adapters/github-auth.js';
 import { createGitHubClients } from '../adapters/github-client.js';
 import { createGitHubRunners } from '../adapters/github-runners.js';
 import { createParameterReader } from '../adapters/parameters.js';
+import { createRunnerImages } from '../adapters/runner-images.js';
 import { readConfig } from '../config.js';
 import type { Deps } from '../domain/ports.js';
 import type { Log } from './logger.js';
@@ -35,6 +38,7 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
     marshallOptions: { removeUndefinedValues: true },
   });
 
+  const ecs = new ECSClient(clientConfig(env, 'ECS'));
   let githubRunners: Promise<ReturnType<typeof createGitHubRunners>> | undefined;
   const github = () => {
     githubRunners ??= readParameter(config.githubAuthParam).then((value) =>
@@ -67,7 +71,8 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
       findRunner: async (name, installationId) => (await github()).findRunner(name, installationId),
       deleteRunner: async (id, installationId) => (await github()).deleteRunner(id, installationId),
     },
-    tasks: createRunnerTasks(new ECSClient(clientConfig(env, 'ECS')), config),
+    tasks: createRunnerTasks(ecs, config),
+    images: createRunnerImages(new ECRClient(clientConfig(env, 'ECR')), ecs, new CodeBuildClient(clientConfig(env, 'CODEBUILD')), config),
     bus: createEventPublisher(new EventBridgeClient(clientConfig(env, 'EVENTBRIDGE')), config.eventBusName),
     webhookSecrets: async () => (await readParameter(config.webhookSecretParam)).split('\n').map((s) => s.trim()).filter(Boolean),
     labelPolicy,

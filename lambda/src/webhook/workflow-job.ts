@@ -18,7 +18,8 @@ export interface WorkflowJobEvent {
   job: WorkflowJob;
 }
 
-const MAX_LABEL_LENGTH = 256;
+// Generous: an over-long image: reference must reach the label check, which explains the limit.
+const MAX_LABEL_LENGTH = 1024;
 
 /** Reads a workflow_job payload, or says which field is malformed. */
 export function parseWorkflowJob(payload: Record<string, unknown>): WorkflowJobEvent | string {

@@ -6,7 +6,7 @@ import { type RunnerRecord } from '@runner-fleet/core';
 import { RunnerStore, STATUS_INDEX } from '@runner-fleet/core/store';
 import dynalite from 'dynalite';
 import { readConfig } from '../../src/config.js';
-import type { Deps, GitHubRunners, JitConfig, LaunchSpec, RunnerTasks, WorkflowJobDetail } from '../../src/domain/ports.js';
+import type { Deps, GitHubRunners, JitConfig, LaunchSpec, RunnerImages, RunnerTasks, WorkflowJobDetail } from '../../src/domain/ports.js';
 import type { Log } from '../../src/runtime/logger.js';
 
 export const config = readConfig({
@@ -129,21 +129,43 @@ export class FakeTasks implements RunnerTasks {
   }
 }
 
+/** ECR, task definitions and CodeBuild, recorded: images appear when a test says a build succeeded. */
+export class FakeImages implements RunnerImages {
+  readonly calls: string[] = [];
+  readonly present = new Set<string>();
+  private builds = 0;
+
+  async exists(tag: string) {
+    this.calls.push(`exists ${tag}`);
+    return this.present.has(tag);
+  }
+
+  async taskDefinitionFor(tag: string) {
+    return `fleet-runner-${tag.slice(-16)}`;
+  }
+
+  async startBuild(baseImage: string, tag: string) {
+    this.calls.push(`startBuild ${baseImage} ${tag}`);
+    return `fleet-images:build-${++this.builds}`;
+  }
+}
+
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {}, appendKeys() {}, resetKeys() {} };
 
-export function makeDeps(store: RunnerStore, clock: { now: Date }, overrides: Partial<Deps> = {}): Deps & { github: FakeGitHub; tasks: FakeTasks } {
+export function makeDeps(store: RunnerStore, clock: { now: Date }, overrides: Partial<Deps> = {}): Deps & { github: FakeGitHub; tasks: FakeTasks; images: FakeImages } {
   return {
     config,
     store,
     github: new FakeGitHub(),
     tasks: new FakeTasks(),
-    bus: { publish: async () => {} },
+    bus: { publish: async () => {}, publishAll: async () => {} },
+    images: new FakeImages(),
     webhookSecrets: async () => ['secret'],
     labelPolicy: async () => ({ classes: { small: { cpu: 512, memory: 1024, spot: false } }, defaultClass: 'small', extraLabels: [], allowedBaseImages: [] }),
     log: silentLog,
     now: () => clock.now,
     ...overrides,
-  } as Deps & { github: FakeGitHub; tasks: FakeTasks };
+  } as Deps & { github: FakeGitHub; tasks: FakeTasks; images: FakeImages };
 }
 
 let nextJob = 1000;

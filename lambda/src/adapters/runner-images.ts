@@ -1,0 +1,77 @@
+import { CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
+import { DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr';
+import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, type ECSClient, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import { taskFamilyFor } from '@runner-fleet/core';
+import type { Config } from '../config.js';
+import type { RunnerImages } from '../domain/ports.js';
+
+/** ECR, ECS task definitions and CodeBuild for image: labels. */
+export function createRunnerImages(ecr: ECRClient, ecs: ECSClient, codebuild: CodeBuildClient, config: Config): RunnerImages {
+  const repositoryName = config.ecrRepositoryUrl.split('/').slice(1).join('/');
+  const knownFamilies = new Map<string, Promise<string>>();
+
+  async function registerFamily(tag: string, imageUri: string): Promise<string> {
+    const family = taskFamilyFor(config.runnerTaskDefinition, tag);
+    try {
+      await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }));
+      return family;
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ClientException') throw error;
+    }
+    // Same task as the default one (roles, logs, architecture), with this image.
+    const base = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: config.runnerTaskDefinition }))).taskDefinition;
+    if (!base) throw new Error(`task definition ${config.runnerTaskDefinition} not found`);
+    const input: RegisterTaskDefinitionCommandInput = {
+      family,
+      taskRoleArn: base.taskRoleArn,
+      executionRoleArn: base.executionRoleArn,
+      networkMode: base.networkMode,
+      requiresCompatibilities: base.requiresCompatibilities,
+      cpu: base.cpu,
+      memory: base.memory,
+      runtimePlatform: base.runtimePlatform,
+      containerDefinitions: (base.containerDefinitions ?? []).map((c) => (c.name === config.runnerContainerName ? { ...c, image: imageUri } : c)),
+    };
+    await ecs.send(new RegisterTaskDefinitionCommand(input));
+    return family;
+  }
+
+  return {
+    async exists(tag) {
+      try {
+        const out = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] }));
+        return (out.imageDetails ?? []).length > 0;
+      } catch (error) {
+        if ((error as { name?: string }).name === 'ImageNotFoundException') return false;
+        throw error;
+      }
+    },
+
+    taskDefinitionFor(tag, imageUri) {
+      let family = knownFamilies.get(tag);
+      if (!family) {
+        family = registerFamily(tag, imageUri);
+        family.catch(() => knownFamilies.delete(tag));
+        knownFamilies.set(tag, family);
+      }
+      return family;
+    },
+
+    async startBuild(baseImage, tag) {
+      const out = await codebuild.send(
+        new StartBuildCommand({
+          projectName: config.imageBuildProject,
+          // Values, not commands: the buildspec passes them to docker quoted.
+          environmentVariablesOverride: [
+            { name: 'BASE_IMAGE', value: baseImage, type: 'PLAINTEXT' },
+            { name: 'IMAGE_TAG', value: tag, type: 'PLAINTEXT' },
+          ],
+          idempotencyToken: tag.slice(-64),
+        }),
+      );
+      const id = out.build?.id;
+      if (!id) throw new Error(`CodeBuild started no build for ${baseImage}`);
+      return id;
+    },
+  };
+}
