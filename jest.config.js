@@ -14,7 +14,7 @@ const common = {
 
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{core,lambda,cli,sandbox}/test/**/*.test.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{core,lambda,cli,sandbox,runner}/test/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/sandbox/test/integration/**/*.it.ts'] },
   ],
 };

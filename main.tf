@@ -85,8 +85,9 @@ module "control_plane" {
     extra_labels         = var.runner_extra_labels
   }
   image_build_project = local.create_image_build ? {
-    name = module.image_build_project[0].project_name
-    arn  = module.image_build_project[0].project_arn
+    name         = module.image_build_project[0].project_name
+    arn          = module.image_build_project[0].project_arn
+    context_hash = module.image_build_project[0].context_hash
   } : null
   record_retention_days = var.record_retention_days
   log_retention_days    = var.log_retention_days

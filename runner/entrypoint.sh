@@ -24,6 +24,7 @@ cd "${RUNNER_DIR}"
 ./run.sh --jitconfig "${jitconfig}" &
 runner_pid=$!
 
+# shellcheck disable=SC2317 # invoked by the traps below, which shellcheck cannot follow
 forward() {
   echo "runner-entrypoint: received $1, stopping the runner" >&2
   kill -s "$1" "${runner_pid}" 2>/dev/null || true

@@ -28,11 +28,11 @@ run "seed_usage_plans" {
     condition = sort(keys(module.control_plane.lambda_environment)) == sort([
       "RUNNER_TABLE", "CLASS_SIZES_PARAM", "GITHUB_REPO", "GITHUB_AUTH_PARAM", "WEBHOOK_SECRET_PARAM",
       "GITHUB_API_URL", "EVENT_BUS_NAME", "ECS_CLUSTER", "SUBNET_IDS", "SECURITY_GROUP_IDS", "ASSIGN_PUBLIC_IP",
-      "RUNNER_TASK_DEFINITION", "RUNNER_CONTAINER_NAME", "ECR_REPOSITORY_URL", "IMAGE_BUILD_PROJECT",
+      "RUNNER_TASK_DEFINITION", "RUNNER_CONTAINER_NAME", "ECR_REPOSITORY_URL", "IMAGE_BUILD_PROJECT", "IMAGE_CONTEXT_HASH",
       "DEFAULT_CLASS", "MAX_RUNNERS", "IDLE_TIMEOUT_SECONDS", "RUNNER_NAME_PREFIX", "ALLOWED_BASE_IMAGES",
       "RUNNER_EXTRA_LABELS", "RUNNER_GROUP_ID", "RECORD_RETENTION_DAYS", "LOG_LEVEL", "NODE_OPTIONS",
     ])
-    error_message = "The Lambda environment must hold exactly the DESIGN §7 names (plus RUNNER_GROUP_ID, RECORD_RETENTION_DAYS, LOG_LEVEL, NODE_OPTIONS)."
+    error_message = "The Lambda environment must hold exactly the DESIGN §7 names (plus RUNNER_GROUP_ID, RECORD_RETENTION_DAYS, IMAGE_CONTEXT_HASH, LOG_LEVEL, NODE_OPTIONS)."
   }
 
   assert {
@@ -41,6 +41,7 @@ run "seed_usage_plans" {
       module.control_plane.lambda_environment.SUBNET_IDS == "subnet-0a1b2c3d,subnet-4e5f6a7b" &&
       module.control_plane.lambda_environment.SECURITY_GROUP_IDS == "sg-0123456789abcdef0" &&
       module.control_plane.lambda_environment.IMAGE_BUILD_PROJECT == "image_builder" &&
+      can(regex("^[0-9a-f]{64}$", module.control_plane.lambda_environment.IMAGE_CONTEXT_HASH)) &&
       module.control_plane.lambda_environment.DEFAULT_CLASS == "small" &&
       module.control_plane.lambda_environment.RUNNER_NAME_PREFIX == "runner-fleet" &&
       module.control_plane.lambda_environment.IDLE_TIMEOUT_SECONDS == "600" &&

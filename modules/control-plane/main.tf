@@ -33,6 +33,7 @@ locals {
     RUNNER_CONTAINER_NAME  = var.fleet.runner_container_name
     ECR_REPOSITORY_URL     = var.fleet.ecr_repository_url
     IMAGE_BUILD_PROJECT    = try(var.image_build_project.name, "")
+    IMAGE_CONTEXT_HASH     = try(var.image_build_project.context_hash, "")
     DEFAULT_CLASS          = var.runners.default_class
     MAX_RUNNERS            = tostring(var.runners.max_runners)
     IDLE_TIMEOUT_SECONDS   = tostring(var.runners.idle_timeout_seconds)

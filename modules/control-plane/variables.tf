@@ -74,10 +74,11 @@ variable "runners" {
 }
 
 variable "image_build_project" {
-  description = "CodeBuild project that builds runner images for image: labels (name and ARN); null turns dynamic images off."
+  description = "CodeBuild project that builds runner images for image: labels (name, ARN, and the hash of the build context it carries); null turns dynamic images off."
   type = object({
-    name = string
-    arn  = string
+    name         = string
+    arn          = string
+    context_hash = optional(string, "")
   })
   default = null
 }

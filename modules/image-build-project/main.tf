@@ -2,7 +2,9 @@ data "aws_region" "current" {}
 
 locals {
   context_files = sort(tolist(fileset(var.build_context_dir, "**")))
-  registry      = split("/", var.ecr_repository_url)[0]
+  # Part of every image tag (IMAGE_CONTEXT_HASH): a change to runner/ rebuilds every image.
+  context_hash = sha256(join("", [for f in local.context_files : filesha256("${var.build_context_dir}/${f}")]))
+  registry     = split("/", var.ecr_repository_url)[0]
 
   # The build context travels inside the buildspec, base64-encoded (only [A-Za-z0-9+/=]), so no
   # source bucket or archive provider is needed. A changed file changes the project.

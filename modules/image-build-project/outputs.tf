@@ -17,3 +17,8 @@ output "buildspec" {
   description = "The generated buildspec (carries the runner/ build context)."
   value       = local.buildspec
 }
+
+output "context_hash" {
+  description = "SHA-256 over the build context's files (the control plane's IMAGE_CONTEXT_HASH)."
+  value       = local.context_hash
+}
