@@ -70,6 +70,7 @@ module "control_plane" {
     runner_task_role_arn    = module.ecs_fleet.runner_task_role_arn
     ecr_repository_url      = module.ecs_fleet.ecr_repository_url
     ecr_repository_arn      = module.ecs_fleet.ecr_repository_arn
+    runner_image_tag        = var.runner_image_tag
   }
   network = {
     subnet_ids         = var.subnet_ids

@@ -21,6 +21,8 @@ export interface Config {
   ecrRepositoryUrl: string;
   /** Empty: dynamic images are off. */
   imageBuildProject: string;
+  /** Tag of the default runner image in ECR (the default task definition runs <ECR_REPOSITORY_URL>:<tag>). */
+  runnerImageTag: string;
   /** Hash of the runner/ build context the project builds (part of every image tag, so a Dockerfile change rebuilds). */
   imageContextHash: string;
   defaultClass: string;
@@ -113,6 +115,7 @@ export function readConfig(env: Env): Config {
     ecrRepositoryUrl: required('ECR_REPOSITORY_URL'),
     imageBuildProject: env.IMAGE_BUILD_PROJECT?.trim() ?? '',
     imageContextHash: env.IMAGE_CONTEXT_HASH?.trim() ?? '',
+    runnerImageTag: optional('RUNNER_IMAGE_TAG', 'latest'),
     defaultClass: optional('DEFAULT_CLASS', 'small').toLowerCase(),
     maxRunners: integer('MAX_RUNNERS', 100, 1),
     idleTimeoutSeconds: integer('IDLE_TIMEOUT_SECONDS', 600, 30),

@@ -34,6 +34,7 @@ locals {
     ECR_REPOSITORY_URL     = var.fleet.ecr_repository_url
     IMAGE_BUILD_PROJECT    = try(var.image_build_project.name, "")
     IMAGE_CONTEXT_HASH     = try(var.image_build_project.context_hash, "")
+    RUNNER_IMAGE_TAG       = var.fleet.runner_image_tag
     DEFAULT_CLASS          = var.runners.default_class
     MAX_RUNNERS            = tostring(var.runners.max_runners)
     IDLE_TIMEOUT_SECONDS   = tostring(var.runners.idle_timeout_seconds)

@@ -45,6 +45,7 @@ variable "fleet" {
     runner_task_role_arn    = string
     ecr_repository_url      = string
     ecr_repository_arn      = string
+    runner_image_tag        = optional(string, "latest")
   })
 }
 

@@ -108,7 +108,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // The default runner image is in ECR, as if pushed; images for image: labels appear only after a build.
   const repositoryName = controlPlaneEnv.ECR_REPOSITORY_URL!.split('/').slice(1).join('/');
   const ecr = new EcrSimulator(SANDBOX_REGION);
-  ecr.push(repositoryName, 'latest');
+  ecr.createRepository(repositoryName);
+  // SANDBOX_DEFAULT_IMAGE=0: the default image was never pushed (the first job builds it when builds are on).
+  if (flag(env.SANDBOX_DEFAULT_IMAGE, true)) ecr.push(repositoryName, controlPlaneEnv.RUNNER_IMAGE_TAG ?? 'latest');
   const codebuild = new CodeBuildSimulator(SANDBOX_REGION, bus, ecr, repositoryName, number(env, 'SANDBOX_BUILD_MS', 2000));
   if (controlPlaneEnv.IMAGE_BUILD_PROJECT) codebuild.projects.add(controlPlaneEnv.IMAGE_BUILD_PROJECT);
   const services = new Map<string, JsonService>([ecs.service(), ssm.service(), bus.service(), logs.service(), ecr.service(), codebuild.service()].map((s) => [s.targetPrefix, s]));

@@ -9,6 +9,8 @@ import type { RunnerImages } from '../domain/ports.js';
 export function createRunnerImages(ecr: ECRClient, ecs: ECSClient, codebuild: CodeBuildClient, config: Config): RunnerImages {
   const repositoryName = config.ecrRepositoryUrl.split('/').slice(1).join('/');
   const knownFamilies = new Map<string, Promise<string>>();
+  // Images are never deleted by the fleet: once seen, an image is assumed present for this Lambda's life.
+  const present = new Set<string>();
 
   async function registerFamily(tag: string, imageUri: string): Promise<string> {
     const family = taskFamilyFor(config.runnerTaskDefinition, tag);
@@ -38,9 +40,12 @@ export function createRunnerImages(ecr: ECRClient, ecs: ECSClient, codebuild: Co
 
   return {
     async exists(tag) {
+      if (present.has(tag)) return true;
       try {
         const out = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] }));
-        return (out.imageDetails ?? []).length > 0;
+        const found = (out.imageDetails ?? []).length > 0;
+        if (found) present.add(tag);
+        return found;
       } catch (error) {
         if ((error as { name?: string }).name === 'ImageNotFoundException') return false;
         throw error;
@@ -63,14 +68,14 @@ export function createRunnerImages(ecr: ECRClient, ecs: ECSClient, codebuild: Co
           projectName: config.imageBuildProject,
           // Values, not commands: the buildspec passes them to docker quoted.
           environmentVariablesOverride: [
-            { name: 'BASE_IMAGE', value: baseImage, type: 'PLAINTEXT' },
-            { name: 'IMAGE_TAG', value: tag, type: 'PLAINTEXT' },
+            ...(baseImage ? [{ name: 'BASE_IMAGE', value: baseImage, type: 'PLAINTEXT' as const }] : []),
+            { name: 'IMAGE_TAG', value: tag, type: 'PLAINTEXT' as const },
           ],
           idempotencyToken: tag.slice(-64),
         }),
       );
       const id = out.build?.id;
-      if (!id) throw new Error(`CodeBuild started no build for ${baseImage}`);
+      if (!id) throw new Error(`CodeBuild started no build for ${baseImage ?? 'the default image'}`);
       return id;
     },
   };

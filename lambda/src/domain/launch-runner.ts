@@ -19,14 +19,10 @@ export const DISPATCH_LEASE_MS = 120_000;
 export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunner, deps: Deps): Promise<void> {
   const { config, log } = deps;
   let ref: RecordRef = { runnerId: runner.runnerId, status: runner.status ?? 'queued', version: runner.version };
-  let taskDefinition = config.runnerTaskDefinition;
-  let image: string | undefined;
-  if (runner.baseImage) {
-    const resolved = await resolveImage({ ...runner, baseImage: runner.baseImage }, deps);
-    if (resolved.kind !== 'ready') return;
-    ({ taskDefinition, image } = resolved);
-    ref = resolved.ref ?? ref;
-  }
+  const resolved = await resolveImage(runner, deps);
+  if (resolved.kind !== 'ready') return;
+  const { taskDefinition, image } = resolved;
+  ref = resolved.ref ?? ref;
 
   let jit = await deps.github.generateJitConfig({
     name: runner.runnerId,

@@ -71,8 +71,8 @@ export interface RunnerImages {
   exists(tag: string): Promise<boolean>;
   /** The task definition (family) that runs this image, registered once per tag and reused. */
   taskDefinitionFor(tag: string, imageUri: string): Promise<string>;
-  /** Starts the build of `tag` FROM `baseImage`; returns the build id. */
-  startBuild(baseImage: string, tag: string): Promise<string>;
+  /** Starts the build of `tag` FROM `baseImage` (undefined: the Dockerfile's default base); returns the build id. */
+  startBuild(baseImage: string | undefined, tag: string): Promise<string>;
 }
 
 /** Everything the routes use, built once per cold start (or handed in by tests). */

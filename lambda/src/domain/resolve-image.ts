@@ -5,21 +5,28 @@ import type { Deps, QueuedRunner } from './ports.js';
 export const FAILED_BUILD_RETRY_MS = 10 * 60 * 1000;
 
 export type ImageResolution =
-  /** Launch now with this task definition and image (`ref`: the record as it now stands, if it changed). */
-  | { kind: 'ready'; taskDefinition: string; image: string; ref?: RecordRef }
+  /** Launch now with this task definition (`image`: the URI, when the fleet chose it; `ref`: the record as it now stands, if it changed). */
+  | { kind: 'ready'; taskDefinition: string; image?: string; ref?: RecordRef }
   /** The runner now waits (image_building) for the build of its image. */
   | { kind: 'waiting' }
   /** The runner was recorded failed. */
   | { kind: 'failed' };
 
 /**
- * image:<ref> → the runner image built FROM it. Present in ECR: its task
- * definition (registered once per tag). Absent: exactly one build per tag
- * (the conditional image#<tag> record), and the runner waits in image_building
- * until the image-build route hears the build end.
+ * Which image a runner runs. image:<ref> → the runner image built FROM <ref>,
+ * with a task definition per image; no label → the default image. With builds
+ * on, a missing image is built exactly once per tag (the conditional
+ * image#<tag> record) while its runners wait in image_building; with builds
+ * off, the default image is launched as it is (a missing one fails the task
+ * with ECS's CannotPullContainerError, recorded as the reason).
  */
-export async function resolveImage(runner: QueuedRunner & { baseImage: string }, deps: Deps): Promise<ImageResolution> {
-  const { config, store, images, log } = deps;
+export async function resolveImage(runner: QueuedRunner, deps: Deps): Promise<ImageResolution> {
+  const { config, store } = deps;
+  if (!runner.baseImage) {
+    if (!config.imageBuildProject) return { kind: 'ready', taskDefinition: config.runnerTaskDefinition };
+    const tag = config.runnerImageTag;
+    return ensureBuilt(runner, { tag, image: `${config.ecrRepositoryUrl}:${tag}`, baseImage: undefined, taskDefinition: async () => config.runnerTaskDefinition }, deps);
+  }
   const ref = parseImageReference(runner.baseImage);
   if (typeof ref === 'string' || !config.imageBuildProject) {
     const reason = typeof ref === 'string' ? `label "image:${runner.baseImage}": ${ref}` : `label "image:${runner.baseImage}": dynamic images are disabled (IMAGE_BUILD_PROJECT is empty)`;
@@ -28,20 +35,35 @@ export async function resolveImage(runner: QueuedRunner & { baseImage: string },
   }
   const tag = imageTagFor(ref, config.imageContextHash);
   const image = `${config.ecrRepositoryUrl}:${tag}`;
-  if (await images.exists(tag)) return { kind: 'ready', taskDefinition: await images.taskDefinitionFor(tag, image), image };
+  return ensureBuilt(runner, { tag, image, baseImage: runner.baseImage, taskDefinition: () => deps.images.taskDefinitionFor(tag, image) }, deps);
+}
 
-  if (await store.claimImageBuild(tag, runner.baseImage, FAILED_BUILD_RETRY_MS)) {
+interface Wanted {
+  tag: string;
+  image: string;
+  /** undefined: the Dockerfile's default base (the fleet's default image). */
+  baseImage: string | undefined;
+  taskDefinition: () => Promise<string>;
+}
+
+async function ensureBuilt(runner: QueuedRunner, wanted: Wanted, deps: Deps): Promise<ImageResolution> {
+  const { store, images, log } = deps;
+  const { tag, image, baseImage } = wanted;
+  const what = baseImage ?? 'the default runner image';
+  if (await images.exists(tag)) return { kind: 'ready', taskDefinition: await wanted.taskDefinition(), image };
+
+  if (await store.claimImageBuild(tag, baseImage ?? 'default', FAILED_BUILD_RETRY_MS)) {
     let buildId: string;
     try {
-      buildId = await images.startBuild(runner.baseImage, tag);
+      buildId = await images.startBuild(baseImage, tag);
     } catch (error) {
       await store.releaseImageBuild(tag);
       throw error;
     }
     await store.updateImageBuild(tag, { buildId });
-    log.info('image build started', { tag, buildId, baseImage: runner.baseImage });
+    log.info('image build started', { tag, buildId, baseImage: what });
   }
-  const waiting = await store.advance(runner.runnerId, 'image_building', { image, statusReason: `waiting for the image build of ${runner.baseImage} (${tag})` });
+  const waiting = await store.advance(runner.runnerId, 'image_building', { image, statusReason: `waiting for the image build of ${what} (${tag})` });
   if (!waiting.changed) {
     log.info('runner no longer waits for a launch', { reason: waiting.reason });
     return { kind: 'waiting' };
@@ -50,7 +72,7 @@ export async function resolveImage(runner: QueuedRunner & { baseImage: string },
   const build = await store.getImageBuild(tag);
   if (!build || build.buildStatus === 'IN_PROGRESS') return { kind: 'waiting' };
   if (build.buildStatus === 'SUCCEEDED' && (await images.exists(tag))) {
-    return { kind: 'ready', taskDefinition: await images.taskDefinitionFor(tag, image), image, ref: waiting.record };
+    return { kind: 'ready', taskDefinition: await wanted.taskDefinition(), image, ref: waiting.record };
   }
   if (build.buildStatus !== 'SUCCEEDED') {
     await store.advance(runner.runnerId, 'failed', { statusReason: `${build.statusReason ?? `image build ${build.buildId ?? ''} ${build.buildStatus}`} (retried for new jobs ${FAILED_BUILD_RETRY_MS / 60000} minutes after it failed)` });

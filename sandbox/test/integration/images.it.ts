@@ -98,3 +98,22 @@ describe('dynamic images switched off', () => {
     expect(sandbox.codebuild.builds.size).toBe(0);
   });
 });
+
+describe('the default runner image', () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+  });
+
+  it('is built by the first job when builds are on and it was never pushed', async () => {
+    sandbox = await startTestSandbox({ IMAGE_BUILD_PROJECT: 'runner-images', SANDBOX_DEFAULT_IMAGE: '0', SANDBOX_BUILD_MS: '300', SANDBOX_TASK_START_MS: '200', SANDBOX_JOB_MS: '200' });
+    const histories = recordHistories(sandbox);
+    const jobs = await Promise.all([sandbox.autopilot.queueJob(['self-hosted']), sandbox.autopilot.queueJob(['self-hosted'])]);
+    await sandbox.settle();
+    expect(sandbox.codebuild.builds.size).toBe(1);
+    const env = Object.fromEntries([...sandbox.codebuild.builds.values()][0]!.environmentVariables.map((v) => [v.name, v.value]));
+    expect(env).toEqual({ IMAGE_TAG: 'latest' });
+    for (const job of jobs) expect(histories.get(`ecs-runner-${job.id}`)).toEqual(['queued', 'image_building', 'starting', 'idle', 'busy', 'completed']);
+    expect([...sandbox.ecs.tasks.values()].every((t) => t.taskDefinitionArn.endsWith('task-definition/runner-fleet-runner:1'))).toBe(true);
+  });
+});
