@@ -3,6 +3,7 @@ import type { Deps, WorkflowJobDetail } from './domain/ports.js';
 import type { TaskStateDetail } from './domain/task-state.js';
 import { dispatch } from './routes/dispatch.js';
 import { imageBuild } from './routes/image-build.js';
+import { housekeeping } from './routes/housekeeping.js';
 import type { BuildStateDetail } from './domain/image-builds.js';
 import { ingress } from './routes/ingress.js';
 import { taskState } from './routes/task-state.js';
@@ -67,8 +68,7 @@ export function createHandler(loadDeps: () => Promise<Deps>, fallbackLog: Log) {
         case 'image-build':
           return await imageBuild(bridged.detail as BuildStateDetail, d);
         case 'housekeeping':
-          d.log.info('route has no work in this release', { route });
-          return;
+          return await housekeeping(d);
         default:
           d.log.error('unrecognised event; dropped', { source: (event as { source?: unknown }).source });
       }

@@ -66,6 +66,8 @@ export interface Sandbox {
   store: RunnerStore;
   /** DynamoDB fault injection: the next N UpdateItem calls answer 500 (the DynamoDB client makes 4 attempts per call). */
   dynamoFaults: { updateItemFailures: number };
+  /** Runs the control plane's scheduled housekeeping once, as the one-minute schedule would. */
+  runHousekeeping(): Promise<void>;
   /** Subscribes to every record write (a stream of new images); returns an unsubscribe function. */
   onRecordWrite(listener: (record: RunnerRecord) => void): () => void;
   /** AWS calls per `Service.Operation`, as received on the wire. */
@@ -314,6 +316,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     store,
     awsCalls,
     dynamoFaults,
+    runHousekeeping: async () => {
+      await handler({ version: '0', id: 'housekeeping', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: new Date().toISOString(), region: SANDBOX_REGION, resources: [], detail: {} } as never);
+    },
     resetCounters,
     onRecordWrite: (listener) =>
       dynamodb.onWrite(({ table, item }) => {

@@ -1,4 +1,4 @@
-import { CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
+import { BatchGetBuildsCommand, CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, type ECSClient, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { taskFamilyFor } from '@runner-fleet/core';
@@ -77,6 +77,11 @@ export function createRunnerImages(ecr: ECRClient, ecs: ECSClient, codebuild: Co
       const id = out.build?.id;
       if (!id) throw new Error(`CodeBuild started no build for ${baseImage ?? 'the default image'}`);
       return id;
+    },
+
+    async buildStatus(buildId) {
+      const out = await codebuild.send(new BatchGetBuildsCommand({ ids: [buildId.split('/').pop()!] }));
+      return out.builds?.[0]?.buildStatus;
     },
   };
 }

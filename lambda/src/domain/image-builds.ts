@@ -20,7 +20,7 @@ const ENDED: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'STOPPED', 'T
  * fail every waiting runner with the build id and why (anything else).
  */
 export async function onBuildStateChange(detail: BuildStateDetail, deps: Deps): Promise<void> {
-  const { store, log, config } = deps;
+  const { log } = deps;
   const status = detail['build-status'];
   if (!ENDED.has(status)) return;
   const tag = detail['additional-information']?.environment?.['environment-variables']?.find((v) => v.name === 'IMAGE_TAG')?.value;
@@ -35,7 +35,17 @@ export async function onBuildStateChange(detail: BuildStateDetail, deps: Deps): 
     status === 'SUCCEEDED'
       ? 'image built'
       : `image build ${buildId} ${status}${failedPhase ? ` in ${failedPhase['phase-type']}: ${(failedPhase['phase-context'] ?? []).join(' ').slice(0, 300)}` : ''}; see the build's logs in CodeBuild`;
-  await store.updateImageBuild(tag, { buildStatus: status as BuildStatus, statusReason: reason, buildId });
+  await settleImageBuild(tag, { buildId, status: status as BuildStatus, reason }, deps);
+}
+
+/**
+ * Records the end of the build of `tag` (once), then dispatches every runner
+ * waiting for that image (SUCCEEDED) or fails them with `reason`. Used by the
+ * build event and by housekeeping when an event was missed or never came.
+ */
+export async function settleImageBuild(tag: string, end: { buildId: string; status: BuildStatus; reason: string }, deps: Deps): Promise<number> {
+  const { store, log, config } = deps;
+  await store.updateImageBuild(tag, { buildStatus: end.status, statusReason: end.reason, buildId: end.buildId });
 
   const image = `${config.ecrRepositoryUrl}:${tag}`;
   const waiting: RunnerRecord[] = [];
@@ -45,13 +55,14 @@ export async function onBuildStateChange(detail: BuildStateDetail, deps: Deps): 
     waiting.push(...page.records.filter((r) => r.image === image));
     startKey = page.nextKey;
   } while (startKey);
-  log.info('image build ended', { waiting: waiting.length });
+  log.info('image build ended', { tag, status: end.status, waiting: waiting.length });
 
-  if (status !== 'SUCCEEDED') {
-    for (const runner of waiting) await store.advance(runner.runnerId, 'failed', { statusReason: reason });
-    return;
+  if (end.status !== 'SUCCEEDED') {
+    for (const runner of waiting) await store.advance(runner.runnerId, 'failed', { statusReason: end.reason });
+    return waiting.length;
   }
-  await deps.bus.publishAll(waiting.map((r) => dispatchEventFor(r, buildId)));
+  await deps.bus.publishAll(waiting.map((r) => dispatchEventFor(r, end.buildId)));
+  return waiting.length;
 }
 
 function dispatchEventFor(record: RunnerRecord, buildId: string): WorkflowJobDetail {

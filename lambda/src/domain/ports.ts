@@ -73,6 +73,8 @@ export interface RunnerImages {
   taskDefinitionFor(tag: string, imageUri: string): Promise<string>;
   /** Starts the build of `tag` FROM `baseImage` (undefined: the Dockerfile's default base); returns the build id. */
   startBuild(baseImage: string | undefined, tag: string): Promise<string>;
+  /** CodeBuild's status of a build (IN_PROGRESS, SUCCEEDED, FAILED, …), or undefined when it does not know it. */
+  buildStatus(buildId: string): Promise<string | undefined>;
 }
 
 /** Everything the routes use, built once per cold start (or handed in by tests). */

@@ -144,9 +144,13 @@ export class FakeImages implements RunnerImages {
     return `fleet-runner-${tag.slice(-16)}`;
   }
 
-  async startBuild(baseImage: string, tag: string) {
-    this.calls.push(`startBuild ${baseImage} ${tag}`);
+  async startBuild(baseImage: string | undefined, tag: string) {
+    this.calls.push(`startBuild ${baseImage ?? 'default'} ${tag}`);
     return `fleet-images:build-${++this.builds}`;
+  }
+
+  async buildStatus() {
+    return 'IN_PROGRESS';
   }
 }
 

@@ -16,6 +16,8 @@ interface SimBuild {
 export interface CodeBuildFaults {
   /** The next N builds fail. */
   failNextBuilds: number;
+  /** Builds never end (and never report): a hung build. */
+  hang: boolean;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface CodeBuildFaults {
 export class CodeBuildSimulator {
   readonly projects = new Set<string>();
   readonly builds = new Map<string, SimBuild>();
-  readonly faults: CodeBuildFaults = { failNextBuilds: 0 };
+  readonly faults: CodeBuildFaults = { failNextBuilds: 0, hang: false };
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -59,6 +61,7 @@ export class CodeBuildSimulator {
           const build: SimBuild = { id: `${projectName}:${randomUUID()}`, projectName, buildStatus: 'IN_PROGRESS', startTime: Date.now() / 1000, environmentVariables: overrides };
           this.builds.set(build.id, build);
           this.emit(build);
+          if (this.faults.hang) return { build: this.describe(build) };
           const timer = setTimeout(() => {
             this.timers.delete(timer);
             this.finish(build);

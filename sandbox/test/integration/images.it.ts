@@ -117,3 +117,39 @@ describe('the default runner image', () => {
     expect([...sandbox.ecs.tasks.values()].every((t) => t.taskDefinitionArn.endsWith('task-definition/runner-fleet-runner:1'))).toBe(true);
   });
 });
+
+describe('an image build that never reports', () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+  });
+
+  it('fails its waiting runners once housekeeping sees it past the timeout', async () => {
+    sandbox = await startTestSandbox({ IMAGE_BUILD_PROJECT: 'runner-images', SANDBOX_AUTOPILOT: '0', ALLOWED_BASE_IMAGES: 'debian:*' });
+    sandbox.codebuild.faults.hang = true;
+    const ids = [nextJobId(), nextJobId()];
+    for (const id of ids) await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', 'octo-org/octo-repo', { id, runId: id, labels: ['self-hosted', 'image:debian:12'] }));
+    await sandbox.settle();
+    for (const id of ids) expect((await sandbox.store.get(`ecs-runner-${id}`))?.status).toBe('image_building');
+
+    // Within the timeout housekeeping leaves the build alone.
+    await sandbox.runHousekeeping();
+    for (const id of ids) expect((await sandbox.store.get(`ecs-runner-${id}`))?.status).toBe('image_building');
+
+    // The build record says it started 46 minutes ago.
+    const tag = (await sandbox.store.get(`ecs-runner-${ids[0]}`))!.image!.split(':').pop()!;
+    const { UpdateCommand, DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+    await doc.send(new UpdateCommand({ TableName: 'runner-fleet-runners', Key: { runnerId: `image#${tag}` }, UpdateExpression: 'SET createdAt = :t', ExpressionAttributeValues: { ':t': new Date(Date.now() - 46 * 60_000).toISOString() } }));
+    await sandbox.runHousekeeping();
+
+    for (const id of ids) {
+      const record = await sandbox.store.get(`ecs-runner-${id}`);
+      expect(record?.status).toBe('failed');
+      expect(record?.statusReason).toMatch(/^image build .+ of debian:12 did not report within 45 minutes$/);
+    }
+    expect(await sandbox.store.getImageBuild(tag)).toMatchObject({ buildStatus: 'TIMED_OUT' });
+    expect(sandbox.ecs.tasksStarted).toBe(0);
+  });
+});
