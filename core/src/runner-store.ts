@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -13,6 +13,33 @@ import type { RunnerRecord, RunnerUpdate } from './runner-record.js';
 import { canTransition, isTerminal, type RunnerStatus } from './statuses.js';
 
 export const STATUS_INDEX = 'status-index';
+/**
+ * The runner table of DESIGN §4 (key runnerId, on-demand, status-index on
+ * status + createdAt), for the sandbox and tests; Terraform declares the same.
+ */
+export function runnerTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'runnerId', AttributeType: 'S' },
+      { AttributeName: 'status', AttributeType: 'S' },
+      { AttributeName: 'createdAt', AttributeType: 'S' },
+    ],
+    KeySchema: [{ AttributeName: 'runnerId', KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: STATUS_INDEX,
+        KeySchema: [
+          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}
+
 /** Delivery markers only need to outlive GitHub's redelivery window. */
 const DELIVERY_MARKER_TTL_SECONDS = 3 * 24 * 3600;
 

@@ -1,23 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, readConfig } from '../src/config.js';
+import { validEnv } from './support/fixtures.js';
 
-const valid = {
-  RUNNER_TABLE: 'runners',
-  CLASS_SIZES_PARAM: '/fleet/class-sizes',
-  GITHUB_REPO: 'octo-org/octo-repo',
-  GITHUB_AUTH_PARAM: '/fleet/github-auth',
-  WEBHOOK_SECRET_PARAM: '/fleet/webhook-secret',
-  EVENT_BUS_NAME: 'fleet',
-  ECS_CLUSTER: 'fleet',
-  SUBNET_IDS: 'subnet-1, subnet-2',
-  SECURITY_GROUP_IDS: 'sg-1',
-  RUNNER_TASK_DEFINITION: 'fleet-runner',
-  ECR_REPOSITORY_URL: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/fleet-runner',
-};
+const valid = validEnv;
 
 describe('readConfig (DESIGN §7)', () => {
   it('reads a complete environment with defaults for the optional names', () => {
-    const config = readConfig(valid);
+    const config = readConfig({ ...valid, SUBNET_IDS: 'subnet-1, subnet-2' });
     expect(config).toMatchObject({
       githubOwner: 'octo-org',
       githubRepoName: 'octo-repo',

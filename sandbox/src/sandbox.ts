@@ -8,7 +8,7 @@ import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCom
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type RunnerRecord } from '@runner-fleet/core';
-import { RunnerStore, STATUS_INDEX } from '@runner-fleet/core/store';
+import { RunnerStore, runnerTableDefinition } from '@runner-fleet/core/store';
 import { buildDeps, createHandler, createLogger } from '@runner-fleet/lambda';
 import { toApiGatewayEvent } from './api-gateway.js';
 import { createDynamoDb } from './aws/dynamodb.js';
@@ -189,26 +189,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   async function provision(): Promise<void> {
     await dynamoClient.send(
-      new CreateTableCommand({
-        TableName: controlPlaneEnv.RUNNER_TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'runnerId', AttributeType: 'S' },
-          { AttributeName: 'status', AttributeType: 'S' },
-          { AttributeName: 'createdAt', AttributeType: 'S' },
-        ],
-        KeySchema: [{ AttributeName: 'runnerId', KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: STATUS_INDEX,
-            KeySchema: [
-              { AttributeName: 'status', KeyType: 'HASH' },
-              { AttributeName: 'createdAt', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-      }),
+      new CreateTableCommand(runnerTableDefinition(controlPlaneEnv.RUNNER_TABLE!)),
     );
     const ssmClient = new SSMClient(clientConfig);
     const classSizes = env.SANDBOX_CLASS_SIZES ?? JSON.stringify(DEFAULT_CLASS_SIZES);

@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type RunnerRecord } from '@runner-fleet/core';
-import { RunnerStore, STATUS_INDEX } from '@runner-fleet/core/store';
+import { RunnerStore, runnerTableDefinition } from '@runner-fleet/core/store';
 import dynalite from 'dynalite';
 import { readConfig } from '../../src/config.js';
 import type { Deps, GitHubRunners, JitConfig, LaunchSpec, RunnerImages, RunnerTasks, WorkflowJobDetail } from '../../src/domain/ports.js';
 import type { Log } from '../../src/runtime/logger.js';
 
-export const config = readConfig({
+/** A complete, valid control-plane environment (DESIGN §7). */
+export const validEnv = {
   RUNNER_TABLE: 'runners',
   CLASS_SIZES_PARAM: '/fleet/class-sizes',
   GITHUB_REPO: 'octo-org/octo-repo',
@@ -21,7 +22,9 @@ export const config = readConfig({
   SECURITY_GROUP_IDS: 'sg-1',
   RUNNER_TASK_DEFINITION: 'fleet-runner',
   ECR_REPOSITORY_URL: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/fleet-runner',
-});
+};
+
+export const config = readConfig(validEnv);
 
 /** A real DynamoDB (dynalite, in memory) with the runner table, for one test file. */
 export async function startTable(): Promise<{ store: RunnerStore; stop: () => Promise<void>; clock: { now: Date } }> {
@@ -29,26 +32,7 @@ export async function startTable(): Promise<{ store: RunnerStore; stop: () => Pr
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   await client.send(
-    new CreateTableCommand({
-      TableName: config.runnerTable,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'runnerId', AttributeType: 'S' },
-        { AttributeName: 'status', AttributeType: 'S' },
-        { AttributeName: 'createdAt', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'runnerId', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: STATUS_INDEX,
-          KeySchema: [
-            { AttributeName: 'status', KeyType: 'HASH' },
-            { AttributeName: 'createdAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
+    new CreateTableCommand(runnerTableDefinition(config.runnerTable)),
   );
   const clock = { now: new Date('2026-11-28T10:00:00Z') };
   const store = new RunnerStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), {
