@@ -1,4 +1,4 @@
-import type { RunnerRecord } from '@runner-fleet/core';
+import { LIFECYCLE, type RunnerRecord } from '@runner-fleet/core';
 import { startSandbox, type Sandbox } from '../../src/index.js';
 
 /** A sandbox on a free port with fast simulated time; problems it reports are collected, not printed. */
@@ -37,4 +37,14 @@ export async function allRecords(sandbox: Sandbox): Promise<RunnerRecord[]> {
 let jobIds = 5_000_000_000;
 export function nextJobId(): number {
   return jobIds++;
+}
+
+/**
+ * True when a runner's history starts as `first` says, only ever moves forward along the life
+ * cycle (a step may be skipped when ECS and GitHub events race, as they do in AWS), and ends `last`.
+ */
+export function forwardHistory(history: string[] | undefined, first: string[], last: string): boolean {
+  if (!history || history.slice(0, first.length).join() !== first.join() || history[history.length - 1] !== last) return false;
+  const order = history.map((s) => (LIFECYCLE as readonly string[]).indexOf(s));
+  return order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1]!));
 }

@@ -14,7 +14,8 @@ describe('a job from queued to completed', () => {
     ['a personal access token', 'pat'],
     ['a GitHub App (installation token from a signed JWT)', 'app'],
   ])('runs one job on one task, authenticated with %s', async (_, auth) => {
-    sandbox = await startTestSandbox({ SANDBOX_GITHUB_AUTH: auth });
+    // A realistic pickup delay keeps the RUNNING event ahead of in_progress, as in AWS.
+    sandbox = await startTestSandbox({ SANDBOX_GITHUB_AUTH: auth, SANDBOX_PICKUP_MS: '600' });
     const histories = recordHistories(sandbox);
 
     const job = await sandbox.autopilot.queueJob(['self-hosted', 'class:medium']);
