@@ -34,6 +34,18 @@ function ecsrunner(sandbox: Sandbox, args: string[], env: Record<string, string 
   });
 }
 
+/** ecsrunner on a pseudo-terminal (util-linux `script`), typing `input` at its prompt. */
+function onTerminal(sandbox: Sandbox, args: string[], input: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    const child = execFile('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_EC2_METADATA_DISABLED: 'true', ...sandbox.cliEnv } as NodeJS.ProcessEnv, timeout: 20_000 }, (error, stdout) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: stdout.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ') }),
+    );
+    // Answer once the prompt has had time to appear.
+    setTimeout(() => child.stdin?.end(input), 1500);
+  });
+}
+
 describe('ecsrunner against the sandbox', () => {
   let sandbox: Sandbox & { problems: string[] };
   const repo = 'octo-org/octo-repo';
@@ -152,6 +164,14 @@ describe('ecsrunner against the sandbox', () => {
       const run = await ecsrunner(sandbox, ['runners', 'terminate', idleA]);
       expect(run.code).toBe(9);
       expect(run.stderr).toContain('Refusing to terminate without confirmation: there is no terminal to ask on. Pass --yes.');
+      expect((await sandbox.store.get(idleA))?.status).toBe('idle');
+    });
+
+    it('asks on a terminal, and changes nothing when the answer is no', async () => {
+      const answered = await onTerminal(sandbox, ['runners', 'terminate', idleA], 'n\n');
+      expect(answered.code).toBe(10);
+      expect(answered.output).toContain(`Terminate runner ${idleA} (idle, job`);
+      expect(answered.output).toContain('Aborted; nothing was changed.');
       expect((await sandbox.store.get(idleA))?.status).toBe('idle');
     });
 
