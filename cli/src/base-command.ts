@@ -21,6 +21,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     profile: Flags.string({ description: 'AWS profile to use.', env: 'AWS_PROFILE', helpGroup: 'FLEET' }),
   };
 
+  /** Commands that print a table start loading the renderer at once, overlapping the AWS round trips. */
+  static printsTable = false;
+  private tableRenderer?: Promise<typeof import('@oclif/table')>;
+
   protected flags!: CommandFlags<T>;
   protected args!: CommandArgs<T>;
   protected fleet!: Fleet;
@@ -36,6 +40,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as CommandFlags<T>;
     this.args = args as CommandArgs<T>;
+    if ((this.ctor as unknown as typeof BaseCommand).printsTable && !this.jsonEnabled()) {
+      this.tableRenderer = import('@oclif/table');
+      this.tableRenderer.catch(() => undefined);
+    }
     this.fleet = new Fleet({ table: this.flags.table, classSizesParam: this.flags['class-sizes-param'], region: this.flags.region, profile: this.flags.profile });
   }
 
@@ -43,7 +51,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async table<R extends Record<string, unknown>>(options: Parameters<typeof printTable<R>>[0]): Promise<void> {
     if (this.jsonEnabled()) return;
     // Loaded only when a person reads the output: the table renderer costs half a second to import.
-    const { printTable } = await import('@oclif/table');
+    const { printTable } = await (this.tableRenderer ?? import('@oclif/table'));
     printTable({ borderStyle: 'headers-only-with-underline', ...options });
   }
 

@@ -9,6 +9,7 @@ export interface ClassSizesResult {
 }
 
 export default class ListClassSizes extends BaseCommand<typeof ListClassSizes> {
+  static override printsTable = true;
   static override summary = 'Show the runner classes (class:<name> labels) and their Fargate sizes.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
 

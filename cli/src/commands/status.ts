@@ -12,6 +12,7 @@ export interface StatusResult {
 }
 
 export default class Status extends BaseCommand<typeof Status> {
+  static override printsTable = true;
   static override summary = 'Runners per status, active runners against the cap, and the last 24 hours of failures by reason.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
   static override flags = {

@@ -15,6 +15,7 @@ export interface RunnersListResult {
 }
 
 export default class RunnersList extends BaseCommand<typeof RunnersList> {
+  static override printsTable = true;
   static override summary = 'List runners, newest first.';
   static override description = `Reads the runner records in DynamoDB. Filtering by --status queries the status index; a limited listing never reads the whole table. Terminal runners (completed, failed, cancelled, terminated) that ended more than 24 hours ago are hidden unless --all is given.`;
   static override examples = [
