@@ -1,6 +1,6 @@
-import { ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand, type RunTaskCommandInput } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand, type RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import type { Config } from '../config.js';
-import { LaunchRefusedError, RetryableError, type LaunchSpec, type RunnerTasks } from '../domain/ports.js';
+import { LaunchRefusedError, RetryableError, type LaunchSpec, type RunnerTasks, type TaskSnapshot } from '../domain/ports.js';
 
 /** ECS errors that no retry can fix: the request itself is wrong. */
 const PERMANENT_ERRORS = new Set(['ClientException', 'InvalidParameterException', 'ClusterNotFoundException', 'PlatformUnknownException', 'UnsupportedFeatureException', 'AccessDeniedException']);
@@ -49,6 +49,25 @@ export function createRunnerTasks(ecs: ECSClient, config: Config): RunnerTasks {
     async findLive(runnerId: string): Promise<string | undefined> {
       const out = await ecs.send(new ListTasksCommand({ cluster: config.ecsCluster, startedBy: runnerId, desiredStatus: 'RUNNING' }));
       return out.taskArns?.[0];
+    },
+
+    async describe(taskArns: string[]): Promise<Map<string, TaskSnapshot>> {
+      const found = new Map<string, TaskSnapshot>();
+      if (taskArns.length === 0) return found;
+      const out = await ecs.send(new DescribeTasksCommand({ cluster: config.ecsCluster, tasks: taskArns.slice(0, 100) }));
+      for (const t of out.tasks ?? []) {
+        if (!t.taskArn) continue;
+        found.set(t.taskArn, {
+          taskArn: t.taskArn,
+          lastStatus: t.lastStatus ?? 'UNKNOWN',
+          startedBy: t.startedBy,
+          stoppedReason: t.stoppedReason,
+          stopCode: t.stopCode,
+          stoppedAt: t.stoppedAt?.toISOString(),
+          containers: t.containers?.map((c) => ({ name: c.name, exitCode: c.exitCode, reason: c.reason })),
+        });
+      }
+      return found;
     },
 
     async stop(taskArn: string, reason: string): Promise<void> {

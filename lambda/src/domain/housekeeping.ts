@@ -1,15 +1,25 @@
-import type { RunnerRecord } from '@runner-fleet/core';
-import { settleImageBuild } from './image-builds.js';
+import { isTerminal, type RunnerRecord, type RunnerStatus } from '@runner-fleet/core';
+import { dispatchEventFor, settleImageBuild } from './image-builds.js';
 import type { Deps } from './ports.js';
+import { onTaskStateChange } from './task-state.js';
 
 /** Longer than the image project's build timeout (30 minutes by default), so CodeBuild reports first. */
 export const IMAGE_BUILD_TIMEOUT_MS = 45 * 60 * 1000;
+/** A dispatch still pending after this long was lost (Lambda's own retries end within minutes): dispatch again. */
+export const QUEUED_REDISPATCH_MS = 10 * 60 * 1000;
+/** Fargate pulls and starts a task well within this; longer means it is stuck. */
+export const STARTING_TIMEOUT_MS = 10 * 60 * 1000;
 /** Bounded work per run: a huge backlog is worked through over several runs, never by one long one. */
 const MAX_WAITING_PER_RUN = 2000;
+const MAX_RECORDS_PER_SWEEP = 1000;
 
 export interface HousekeepingReport {
   imageBuildsSettled: number;
   imageBuildsTimedOut: number;
+  redispatched: number;
+  reaped: number;
+  stuckStarting: number;
+  reconciled: number;
 }
 
 /**
@@ -18,8 +28,81 @@ export interface HousekeepingReport {
  * never reports is failed after IMAGE_BUILD_TIMEOUT_MS.
  */
 export async function housekeeping(deps: Deps): Promise<HousekeepingReport> {
-  const report: HousekeepingReport = { imageBuildsSettled: 0, imageBuildsTimedOut: 0 };
-  if (!deps.config.imageBuildProject) return report;
+  const report: HousekeepingReport = { imageBuildsSettled: 0, imageBuildsTimedOut: 0, redispatched: 0, reaped: 0, stuckStarting: 0, reconciled: 0 };
+  await redispatchLostQueued(deps, report);
+  await reconcileLiveRunners(deps, report);
+  if (deps.config.imageBuildProject) await settleImageBuilds(deps, report);
+  if (Object.values(report).some((n) => n > 0)) deps.log.info('housekeeping', { ...report });
+  return report;
+}
+
+async function records(deps: Deps, status: RunnerStatus): Promise<RunnerRecord[]> {
+  const found: RunnerRecord[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.store.listByStatus(status, { startKey, limit: 500 });
+    found.push(...page.records);
+    startKey = page.nextKey;
+  } while (startKey && found.length < MAX_RECORDS_PER_SWEEP);
+  return found;
+}
+
+/** queued records whose dispatch event was lost: dispatch them again (dispatch is idempotent). */
+async function redispatchLostQueued(deps: Deps, report: HousekeepingReport): Promise<void> {
+  const now = deps.now().getTime();
+  const lost = (await records(deps, 'queued')).filter((r) => now - Date.parse(r.updatedAt) > QUEUED_REDISPATCH_MS);
+  if (lost.length === 0) return;
+  await deps.bus.publishAll(lost.map((r) => dispatchEventFor(r, 'housekeeping')));
+  report.redispatched += lost.length;
+}
+
+/**
+ * starting, idle and busy runners against ECS: a task that stopped (or that
+ * ECS no longer knows) is recorded as its STOPPED event would have been; a
+ * task stuck before RUNNING is stopped and failed; an idle runner past
+ * IDLE_TIMEOUT_SECONDS is removed from GitHub first (left alone if a job just
+ * landed on it), then its task is stopped and it is cancelled.
+ */
+async function reconcileLiveRunners(deps: Deps, report: HousekeepingReport): Promise<void> {
+  const { store, tasks, github, config, log } = deps;
+  const now = deps.now().getTime();
+  const live = [...(await records(deps, 'starting')), ...(await records(deps, 'idle')), ...(await records(deps, 'busy'))].filter((r) => r.taskArn);
+  for (let i = 0; i < live.length; i += 100) {
+    const batch = live.slice(i, i + 100);
+    const known = await tasks.describe(batch.map((r) => r.taskArn!));
+    for (const runner of batch) {
+      const task = known.get(runner.taskArn!);
+      if (!task || task.lastStatus === 'STOPPED') {
+        await onTaskStateChange(task ?? { taskArn: runner.taskArn!, lastStatus: 'STOPPED', startedBy: runner.runnerId, stoppedReason: 'the task is gone (ECS no longer knows it)' }, deps);
+        report.reconciled++;
+        continue;
+      }
+      if (runner.status === 'starting' && now - Date.parse(runner.updatedAt) > STARTING_TIMEOUT_MS) {
+        const reason = `task did not reach RUNNING within ${STARTING_TIMEOUT_MS / 60000} minutes`;
+        const result = await store.advance(runner.runnerId, 'failed', { statusReason: reason });
+        if (result.changed) {
+          await tasks.stop(runner.taskArn!, reason);
+          if (runner.githubRunnerId) await github.deleteRunner(runner.githubRunnerId);
+          report.stuckStarting++;
+        }
+        continue;
+      }
+      if (runner.status === 'idle' && now - Date.parse(runner.startedAt ?? runner.updatedAt) > config.idleTimeoutSeconds * 1000) {
+        const outcome = runner.githubRunnerId ? await github.deleteRunner(runner.githubRunnerId) : 'not-found';
+        if (outcome === 'busy') {
+          log.info('idle runner just took a job; left running', { runnerId: runner.runnerId });
+          continue;
+        }
+        const reason = `idle for more than ${config.idleTimeoutSeconds} s with no job; removed from GitHub and stopped`;
+        const result = await store.advance(runner.runnerId, 'cancelled', { statusReason: reason });
+        if (result.changed || (result.record && isTerminal(result.record.status))) await tasks.stop(runner.taskArn!, reason);
+        if (result.changed) report.reaped++;
+      }
+    }
+  }
+}
+
+async function settleImageBuilds(deps: Deps, report: HousekeepingReport): Promise<void> {
   const { store, images, log } = deps;
 
   const waiting: RunnerRecord[] = [];
@@ -55,6 +138,4 @@ export async function housekeeping(deps: Deps): Promise<HousekeepingReport> {
       report.imageBuildsTimedOut++;
     }
   }
-  if (report.imageBuildsSettled || report.imageBuildsTimedOut) log.info('housekeeping', { ...report });
-  return report;
 }

@@ -61,20 +61,21 @@ export async function settleImageBuild(tag: string, end: { buildId: string; stat
     for (const runner of waiting) await store.advance(runner.runnerId, 'failed', { statusReason: end.reason });
     return waiting.length;
   }
-  await deps.bus.publishAll(waiting.map((r) => dispatchEventFor(r, end.buildId)));
+  await deps.bus.publishAll(waiting.map((r) => dispatchEventFor(r, `image-build:${end.buildId}`)));
   return waiting.length;
 }
 
-function dispatchEventFor(record: RunnerRecord, buildId: string): WorkflowJobDetail {
+/** The dispatch event for a recorded runner (a woken image_building runner, or a lost queued one). */
+export function dispatchEventFor(record: RunnerRecord, cause: string): WorkflowJobDetail {
   return {
     action: 'queued',
-    deliveryId: `image-build:${buildId}:${record.runnerId}`,
+    deliveryId: `${cause}:${record.runnerId}`,
     repo: record.repo,
     job: { id: record.jobId, runId: record.runId, runAttempt: record.runAttempt, name: record.jobName, workflowName: record.workflowName, labels: record.labels, runnerName: null, conclusion: null },
     runner: {
       runnerId: record.runnerId,
       version: record.version,
-      status: 'image_building',
+      status: record.status === 'queued' ? 'queued' : 'image_building',
       runnerClass: record.runnerClass ?? '',
       cpu: record.cpu ?? 0,
       memory: record.memory ?? 0,

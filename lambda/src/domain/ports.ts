@@ -57,7 +57,20 @@ export interface RunnerTasks {
   run(spec: LaunchSpec): Promise<string>;
   /** The live task started for this runner, if any. */
   findLive(runnerId: string): Promise<string | undefined>;
+  /** What ECS knows of these tasks now (at most 100); a task it does not know is absent from the map. */
+  describe(taskArns: string[]): Promise<Map<string, TaskSnapshot>>;
   stop(taskArn: string, reason: string): Promise<void>;
+}
+
+/** A task as DescribeTasks reports it, in the shape of an ECS Task State Change detail. */
+export interface TaskSnapshot {
+  taskArn: string;
+  lastStatus: string;
+  startedBy?: string;
+  stoppedReason?: string;
+  stopCode?: string;
+  stoppedAt?: string;
+  containers?: Array<{ name?: string; exitCode?: number; reason?: string }>;
 }
 
 export interface EventPublisher {

@@ -107,6 +107,12 @@ export class FakeTasks implements RunnerTasks {
     return task && !task.stopped ? task.taskArn : undefined;
   }
 
+  async describe(taskArns: string[]) {
+    const found = new Map<string, { taskArn: string; lastStatus: string }>();
+    for (const task of this.started.values()) if (taskArns.includes(task.taskArn)) found.set(task.taskArn, { taskArn: task.taskArn, lastStatus: task.stopped ? 'STOPPED' : 'RUNNING' });
+    return found;
+  }
+
   async stop(taskArn: string, reason: string) {
     this.calls.push(`stop ${taskArn}`);
     for (const task of this.started.values()) if (task.taskArn === taskArn) task.stopped = reason;

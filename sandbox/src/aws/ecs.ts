@@ -46,6 +46,8 @@ export interface SimTask {
 }
 
 export interface EcsFaults {
+  /** Task state changes happen but no event reaches the bus (a lost event). */
+  dropEvents: boolean;
   /** Fraction of RunTask calls answered with ThrottlingException (0..1). */
   runTaskThrottleRate: number;
   /** Until this time (ms since epoch) RunTask answers with a capacity failure. */
@@ -73,7 +75,7 @@ export class EcsSimulator {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly runningListeners: Array<(task: SimTask) => void> = [];
   private readonly stoppedListeners: Array<(task: SimTask) => void> = [];
-  readonly faults: EcsFaults = { runTaskThrottleRate: 0, capacityOutageUntil: 0 };
+  readonly faults: EcsFaults = { dropEvents: false, runTaskThrottleRate: 0, capacityOutageUntil: 0 };
   /** performance.now() of the RunTask that started each runner's (startedBy) first task, for latency figures. */
   readonly firstRunTaskAt = new Map<string, number>();
   /** Tasks started by RunTask, counted once each (a clientToken replay is not counted). */
@@ -327,6 +329,7 @@ export class EcsSimulator {
 
   private changed(task: SimTask): void {
     task.version++;
+    if (this.faults.dropEvents) return;
     // Events carry ISO-8601 times where the API answers epoch seconds.
     const iso = (seconds?: number) => (seconds === undefined ? undefined : new Date(seconds * 1000).toISOString());
     const detail = { ...this.describeTask(task), createdAt: iso(task.createdAt), startedAt: iso(task.startedAt), stoppingAt: iso(task.stoppingAt), stoppedAt: iso(task.stoppedAt) };

@@ -1,4 +1,6 @@
 import { LIFECYCLE, type RunnerRecord } from '@runner-fleet/core';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startSandbox, type Sandbox } from '../../src/index.js';
 
 /** A sandbox on a free port with fast simulated time; problems it reports are collected, not printed. */
@@ -47,4 +49,19 @@ export function forwardHistory(history: string[] | undefined, first: string[], l
   if (!history || history.slice(0, first.length).join() !== first.join() || history[history.length - 1] !== last) return false;
   const order = history.map((s) => (LIFECYCLE as readonly string[]).indexOf(s));
   return order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1]!));
+}
+
+/** Moves a record's timestamps into the past, as if `minutes` had gone by (no sleeping in tests). */
+export async function backdate(sandbox: Sandbox, runnerId: string, fields: string[], minutes: number): Promise<void> {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+  const at = new Date(Date.now() - minutes * 60_000).toISOString();
+  await doc.send(
+    new UpdateCommand({
+      TableName: sandbox.controlPlaneEnv.RUNNER_TABLE,
+      Key: { runnerId },
+      UpdateExpression: `SET ${fields.map((f, i) => `#f${i} = :at`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(fields.map((f, i) => [`#f${i}`, f])),
+      ExpressionAttributeValues: { ':at': at },
+    }),
+  );
 }

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { workflowJobPayload, type Sandbox } from '../../src/index.js';
-import { forwardHistory, nextJobId, recordHistories, startTestSandbox } from './harness.js';
+import { backdate, forwardHistory, nextJobId, recordHistories, startTestSandbox } from './harness.js';
 
 /** Issue 5: runs-on image:<base> builds a runner FROM <base> once, and every waiting job runs on it. */
 describe('dynamic runner images', () => {
@@ -144,10 +144,7 @@ describe('an image build that never reports', () => {
 
     // The build record says it started 46 minutes ago.
     const tag = (await sandbox.store.get(`ecs-runner-${ids[0]}`))!.image!.split(':').pop()!;
-    const { UpdateCommand, DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
-    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
-    await doc.send(new UpdateCommand({ TableName: 'runner-fleet-runners', Key: { runnerId: `image#${tag}` }, UpdateExpression: 'SET createdAt = :t', ExpressionAttributeValues: { ':t': new Date(Date.now() - 46 * 60_000).toISOString() } }));
+    await backdate(sandbox, `image#${tag}`, ['createdAt'], 46);
     await sandbox.runHousekeeping();
 
     for (const id of ids) {

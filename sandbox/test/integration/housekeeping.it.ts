@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { workflowJobPayload, type Sandbox } from '../../src/index.js';
+import { backdate, nextJobId, recordHistories, startTestSandbox } from './harness.js';
+
+/** The one-minute housekeeping: lost dispatches, idle and stuck runners, lost task events. */
+describe('housekeeping', () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+    sandbox = undefined;
+  });
+  const repo = 'octo-org/octo-repo';
+  const queue = async (s: Sandbox, { settle = true } = {}) => {
+    const id = nextJobId();
+    await s.webhooks.send('workflow_job', workflowJobPayload('queued', repo, { id, runId: id, labels: ['self-hosted'] }));
+    // A task that never starts keeps its start pending: then wait only for the events.
+    await (settle ? s.settle() : s.bus.whenIdle());
+    return `ecs-runner-${id}`;
+  };
+
+  it('dispatches again a queued job whose dispatch event was lost', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
+    const id = nextJobId();
+    const at = new Date(Date.now() - 11 * 60_000).toISOString();
+    // Ingress recorded the job; its event never reached dispatch.
+    await sandbox.store.create({ runnerId: `ecs-runner-${id}`, status: 'queued', repo, jobId: id, runId: id, runAttempt: 1, labels: ['self-hosted'], runnerClass: 'small', cpu: 512, memory: 1024, spot: false, createdAt: at, updatedAt: at, version: 1 });
+    await sandbox.runHousekeeping();
+    await sandbox.settle();
+    expect((await sandbox.store.get(`ecs-runner-${id}`))?.status).toBe('idle');
+    expect(sandbox.ecs.tasksStarted).toBe(1);
+  });
+
+  it('removes an idle runner from GitHub first, then stops it, past the idle timeout', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', IDLE_TIMEOUT_SECONDS: '60' });
+    const histories = recordHistories(sandbox);
+    const runnerId = await queue(sandbox);
+    await sandbox.runHousekeeping();
+    expect((await sandbox.store.get(runnerId))?.status).toBe('idle');
+
+    await backdate(sandbox, runnerId, ['startedAt', 'updatedAt'], 2);
+    await sandbox.runHousekeeping();
+    await sandbox.settle();
+    expect(histories.get(runnerId)).toEqual(['queued', 'starting', 'idle', 'cancelled']);
+    expect((await sandbox.store.get(runnerId))?.statusReason).toBe('idle for more than 60 s with no job; removed from GitHub and stopped');
+    expect(sandbox.github.findRunnerByName(runnerId)).toBeUndefined();
+    expect(sandbox.ecs.liveTasks()).toEqual([]);
+  });
+
+  it('leaves an idle runner running when a job lands on it as it is reaped', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', IDLE_TIMEOUT_SECONDS: '60' });
+    const runnerId = await queue(sandbox);
+    await backdate(sandbox, runnerId, ['startedAt', 'updatedAt'], 2);
+    sandbox.github.findRunnerByName(runnerId)!.busy = true; // GitHub just gave it a job
+    await sandbox.runHousekeeping();
+    await sandbox.settle();
+    expect((await sandbox.store.get(runnerId))?.status).toBe('idle');
+    expect(sandbox.ecs.liveTasks()).toHaveLength(1);
+    expect(sandbox.github.findRunnerByName(runnerId)).toBeDefined();
+  });
+
+  it('stops and fails a runner whose task never reaches RUNNING', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', SANDBOX_TASK_START_MS: '600000' });
+    const runnerId = await queue(sandbox, { settle: false });
+    expect((await sandbox.store.get(runnerId))?.status).toBe('starting');
+    await backdate(sandbox, runnerId, ['updatedAt'], 11);
+    await sandbox.runHousekeeping();
+    await sandbox.bus.whenIdle();
+    expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'failed', statusReason: 'task did not reach RUNNING within 10 minutes' });
+    expect(sandbox.ecs.liveTasks()).toEqual([]);
+    expect(sandbox.github.findRunnerByName(runnerId)).toBeUndefined();
+  });
+
+  it('records a task that stopped while its event was lost, and one ECS no longer knows', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
+    const crashed = await queue(sandbox);
+    const vanished = await queue(sandbox);
+    sandbox.ecs.faults.dropEvents = true;
+    const crashedTask = [...sandbox.ecs.tasks.values()].find((t) => t.startedBy === crashed)!;
+    sandbox.ecs.exitTask(crashedTask.taskArn, 137, 'OutOfMemoryError: Container killed due to memory usage');
+    const vanishedTask = [...sandbox.ecs.tasks.values()].find((t) => t.startedBy === vanished)!;
+    sandbox.ecs.tasks.delete(vanishedTask.taskArn);
+    await sandbox.settle();
+    expect((await sandbox.store.get(crashed))?.status).toBe('idle');
+
+    await sandbox.runHousekeeping();
+    expect(await sandbox.store.get(crashed)).toMatchObject({
+      status: 'failed',
+      statusReason: 'Essential container in task exited: OutOfMemoryError: Container killed due to memory usage (exit code 137) before the runner took a job',
+    });
+    expect(await sandbox.store.get(vanished)).toMatchObject({ status: 'failed', statusReason: 'the task is gone (ECS no longer knows it) (exit code none) before the runner took a job' });
+    // Neither runner ever took a job: both are removed from GitHub, so no offline ghost stays.
+    expect(sandbox.github.findRunnerByName(crashed)).toBeUndefined();
+    expect(sandbox.github.findRunnerByName(vanished)).toBeUndefined();
+  });
+});
