@@ -12,7 +12,9 @@ const sandbox = await startSandbox({ env: process.env }).catch((error: unknown) 
 });
 
 const env = sandbox.controlPlaneEnv;
-console.log(`AWS Runner Fleet sandbox: repo ${env.GITHUB_REPO}, cluster ${env.ECS_CLUSTER}, classes small/medium/large, default ${env.DEFAULT_CLASS}`);
+const classes = Object.keys(JSON.parse(process.env.SANDBOX_CLASS_SIZES ?? '{"small":0,"medium":0,"large":0}') as object).join('/');
+console.log(`AWS Runner Fleet sandbox: repo ${env.GITHUB_REPO}, cluster ${env.ECS_CLUSTER}, classes ${classes}, default ${env.DEFAULT_CLASS}`);
+console.log(`image builds: ${env.IMAGE_BUILD_PROJECT ? `on (project ${env.IMAGE_BUILD_PROJECT}, allowed ${env.ALLOWED_BASE_IMAGES})` : 'off (set IMAGE_BUILD_PROJECT=runner-images to try image: labels)'}`);
 console.log(`webhook secret: ${process.env.WEBHOOK_SECRET ? '(from WEBHOOK_SECRET)' : `${sandbox.webhookSecret} (default; set WEBHOOK_SECRET to change)`}`);
 console.log(`autopilot: ${['0', 'false', 'off'].includes(process.env.SANDBOX_AUTOPILOT ?? '') ? 'off (you play GitHub)' : 'on (simulated GitHub runs each job)'}`);
 console.log(`send a job: npm run sandbox:send -- queued --labels self-hosted,class:medium`);
