@@ -51,6 +51,17 @@ export function createRunnerTasks(ecs: ECSClient, config: Config): RunnerTasks {
       return out.taskArns?.[0];
     },
 
+    async listRunning(limit: number): Promise<string[]> {
+      const arns: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const out = await ecs.send(new ListTasksCommand({ cluster: config.ecsCluster, desiredStatus: 'RUNNING', maxResults: 100, nextToken }));
+        arns.push(...(out.taskArns ?? []));
+        nextToken = out.nextToken;
+      } while (nextToken && arns.length < limit);
+      return arns.slice(0, limit);
+    },
+
     async describe(taskArns: string[]): Promise<Map<string, TaskSnapshot>> {
       const found = new Map<string, TaskSnapshot>();
       if (taskArns.length === 0) return found;

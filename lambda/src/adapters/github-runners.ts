@@ -26,6 +26,12 @@ export function createGitHubRunners(client: (installationId?: number) => Promise
       return runner ? { id: runner.id, busy: runner.busy, status: runner.status } : undefined;
     },
 
+    async listRunners(prefix) {
+      const octokit = await client();
+      const runners = await octokit.paginate(octokit.rest.actions.listSelfHostedRunnersForRepo, { owner, repo, per_page: 100 });
+      return runners.filter((r) => r.name.startsWith(prefix)).map((r) => ({ id: r.id, name: r.name, status: r.status, busy: r.busy }));
+    },
+
     async deleteRunner(id, installationId) {
       const octokit = await client(installationId);
       try {

@@ -1,4 +1,4 @@
-import { isTerminal, type RunnerRecord, type RunnerStatus } from '@runner-fleet/core';
+import { isOurRunnerName, isTerminal, type RunnerRecord, type RunnerStatus } from '@runner-fleet/core';
 import { dispatchEventFor, settleImageBuild } from './image-builds.js';
 import type { Deps } from './ports.js';
 import { onTaskStateChange } from './task-state.js';
@@ -20,6 +20,8 @@ export interface HousekeepingReport {
   reaped: number;
   stuckStarting: number;
   reconciled: number;
+  orphanTasksStopped: number;
+  ghostRunnersRemoved: number;
 }
 
 /**
@@ -28,9 +30,11 @@ export interface HousekeepingReport {
  * never reports is failed after IMAGE_BUILD_TIMEOUT_MS.
  */
 export async function housekeeping(deps: Deps): Promise<HousekeepingReport> {
-  const report: HousekeepingReport = { imageBuildsSettled: 0, imageBuildsTimedOut: 0, redispatched: 0, reaped: 0, stuckStarting: 0, reconciled: 0 };
+  const report: HousekeepingReport = { imageBuildsSettled: 0, imageBuildsTimedOut: 0, redispatched: 0, reaped: 0, stuckStarting: 0, reconciled: 0, orphanTasksStopped: 0, ghostRunnersRemoved: 0 };
   await redispatchLostQueued(deps, report);
   await reconcileLiveRunners(deps, report);
+  await stopOrphanTasks(deps, report);
+  await removeGhostRunners(deps, report);
   if (deps.config.imageBuildProject) await settleImageBuilds(deps, report);
   if (Object.values(report).some((n) => n > 0)) deps.log.info('housekeeping', { ...report });
   return report;
@@ -99,6 +103,36 @@ async function reconcileLiveRunners(deps: Deps, report: HousekeepingReport): Pro
         if (result.changed) report.reaped++;
       }
     }
+  }
+}
+
+/** A runner is live when its record exists and has not ended. */
+async function hasLiveRecord(deps: Deps, runnerId: string): Promise<boolean> {
+  const record = await deps.store.get(runnerId);
+  return record !== undefined && !isTerminal(record.status);
+}
+
+/** Tasks this fleet started (startedBy has our prefix) whose runner has no live record: stop them. */
+async function stopOrphanTasks(deps: Deps, report: HousekeepingReport): Promise<void> {
+  const { tasks, config, log } = deps;
+  const running = await tasks.listRunning(MAX_RECORDS_PER_SWEEP);
+  for (let i = 0; i < running.length; i += 100) {
+    for (const task of (await tasks.describe(running.slice(i, i + 100))).values()) {
+      if (!isOurRunnerName(config.runnerNamePrefix, task.startedBy) || (await hasLiveRecord(deps, task.startedBy))) continue;
+      log.warn('stopping a task of this fleet that has no live runner record', { taskArn: task.taskArn, startedBy: task.startedBy });
+      await tasks.stop(task.taskArn, `orphan: runner ${task.startedBy} has no live record`);
+      report.orphanTasksStopped++;
+    }
+  }
+}
+
+/** Offline GitHub runners with our name prefix and no live record (ghosts): remove them. */
+async function removeGhostRunners(deps: Deps, report: HousekeepingReport): Promise<void> {
+  const { github, config } = deps;
+  for (const runner of await github.listRunners(`${config.runnerNamePrefix}-`)) {
+    if (runner.status !== 'offline' || runner.busy || !isOurRunnerName(config.runnerNamePrefix, runner.name)) continue;
+    if (await hasLiveRecord(deps, runner.name)) continue;
+    if ((await github.deleteRunner(runner.id)) === 'deleted') report.ghostRunnersRemoved++;
   }
 }
 

@@ -38,6 +38,8 @@ export interface GitHubRunners {
   findRunner(name: string, installationId?: number): Promise<{ id: number; busy: boolean; status: string } | undefined>;
   /** 'busy' when GitHub refuses because the runner is running a job. */
   deleteRunner(id: number, installationId?: number): Promise<'deleted' | 'not-found' | 'busy'>;
+  /** The repository's self-hosted runners whose name starts with `prefix` (paginated). */
+  listRunners(prefix: string): Promise<Array<{ id: number; name: string; status: string; busy: boolean }>>;
 }
 
 export interface LaunchSpec {
@@ -57,6 +59,8 @@ export interface RunnerTasks {
   run(spec: LaunchSpec): Promise<string>;
   /** The live task started for this runner, if any. */
   findLive(runnerId: string): Promise<string | undefined>;
+  /** Running (or starting) tasks of the cluster, at most `limit`. */
+  listRunning(limit: number): Promise<string[]>;
   /** What ECS knows of these tasks now (at most 100); a task it does not know is absent from the map. */
   describe(taskArns: string[]): Promise<Map<string, TaskSnapshot>>;
   stop(taskArn: string, reason: string): Promise<void>;

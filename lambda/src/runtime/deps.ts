@@ -70,6 +70,7 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
       generateJitConfig: async (request) => (await github()).generateJitConfig(request),
       findRunner: async (name, installationId) => (await github()).findRunner(name, installationId),
       deleteRunner: async (id, installationId) => (await github()).deleteRunner(id, installationId),
+      listRunners: async (prefix) => (await github()).listRunners(prefix),
     },
     tasks: createRunnerTasks(ecs, config),
     images: createRunnerImages(new ECRClient(clientConfig(env, 'ECR')), ecs, new CodeBuildClient(clientConfig(env, 'CODEBUILD')), config),

@@ -69,6 +69,10 @@ export class FakeGitHub implements GitHubRunners {
     return r ? { id: r.id, busy: r.busy, status: 'offline' } : undefined;
   }
 
+  async listRunners(prefix: string) {
+    return [...this.registered].filter(([name]) => name.startsWith(prefix)).map(([name, r]) => ({ id: r.id, name, status: 'offline', busy: r.busy }));
+  }
+
   async deleteRunner(id: number) {
     this.calls.push(`deleteRunner ${id}`);
     for (const [name, r] of this.registered) {
@@ -105,6 +109,10 @@ export class FakeTasks implements RunnerTasks {
     this.calls.push(`findLive ${runnerId}`);
     const task = this.started.get(runnerId);
     return task && !task.stopped ? task.taskArn : undefined;
+  }
+
+  async listRunning() {
+    return [...this.started.values()].filter((t) => !t.stopped).map((t) => t.taskArn);
   }
 
   async describe(taskArns: string[]) {

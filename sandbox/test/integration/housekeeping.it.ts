@@ -92,4 +92,30 @@ describe('housekeeping', () => {
     expect(sandbox.github.findRunnerByName(crashed)).toBeUndefined();
     expect(sandbox.github.findRunnerByName(vanished)).toBeUndefined();
   });
+
+  it('stops a task of this fleet with no live record, and removes offline ghost runners', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
+    const kept = await queue(sandbox);
+    const orphaned = await queue(sandbox);
+    // The orphan's record is lost (e.g. deleted by hand); its task and GitHub runner live on.
+    const { DeleteCommand, DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+    await doc.send(new DeleteCommand({ TableName: sandbox.controlPlaneEnv.RUNNER_TABLE, Key: { runnerId: orphaned } }));
+    // A ghost: registered long ago by this fleet, offline, with no record.
+    sandbox.github.runners.set(999, { id: 999, name: 'ecs-runner-123456', labels: ['self-hosted'], status: 'offline', busy: false, jitUsed: true });
+    // Another fleet's offline runner is not ours to remove.
+    sandbox.github.runners.set(998, { id: 998, name: 'someone-else-1', labels: ['self-hosted'], status: 'offline', busy: false, jitUsed: true });
+
+    await sandbox.runHousekeeping();
+    await sandbox.settle();
+
+    expect(sandbox.ecs.liveTasks().map((t) => t.startedBy)).toEqual([kept]);
+    const stopped = [...sandbox.ecs.tasks.values()].find((t) => t.startedBy === orphaned)!;
+    expect(stopped).toMatchObject({ lastStatus: 'STOPPED', stoppedReason: `orphan: runner ${orphaned} has no live record` });
+    expect(sandbox.github.runners.has(999)).toBe(false);
+    expect(sandbox.github.runners.has(998)).toBe(true);
+    expect(sandbox.github.findRunnerByName(kept)).toBeDefined();
+    expect((await sandbox.store.get(kept))?.status).toBe('idle');
+  });
 });
