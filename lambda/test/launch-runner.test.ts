@@ -30,6 +30,7 @@ describe('launchRunner (queued → starting)', () => {
       cpu: 512,
       memory: 1024,
       spot: false,
+      clientToken: runnerId,
       jitConfig: 'jit-for-100',
       tags: { runnerId, repo: 'octo-org/octo-repo', jobId: String(detail.job.id), runId: String(detail.job.runId) },
     });
@@ -42,7 +43,7 @@ describe('launchRunner (queued → starting)', () => {
     const runnerId = detail.runner!.runnerId;
     // The earlier attempt registered the runner and started the task, then died before recording it.
     await deps.github.generateJitConfig({ name: runnerId });
-    const taskArn = await deps.tasks.run({ ...detail.runner!, taskDefinition: 'fleet-runner', containerName: 'runner', jitConfig: 'x', tags: {} });
+    const taskArn = await deps.tasks.run({ ...detail.runner!, taskDefinition: 'fleet-runner', containerName: 'runner', clientToken: detail.runner!.runnerId, jitConfig: 'x', tags: {} });
 
     await launchRunner(detail, detail.runner!, deps);
 
@@ -77,12 +78,22 @@ describe('launchRunner (queued → starting)', () => {
     expect(await store.get(runnerId)).toMatchObject({ status: 'starting', githubRunnerId: fresh });
   });
 
-  it('throws (so the event is retried) when ECS starts no task, and records nothing', async () => {
+  it('throws (so the event is retried) when ECS starts no task, records nothing, and unregisters the runner', async () => {
     const deps = makeDeps(store, table.clock);
     const { detail } = await queuedJob(store, table.clock);
     deps.tasks.nextRunError = new RetryableError('RunTask started no task: Capacity is unavailable at this time');
     await expect(launchRunner(detail, detail.runner!, deps)).rejects.toThrow(/Capacity is unavailable/);
     expect((await store.get(detail.runner!.runnerId))?.status).toBe('queued');
+    // The retry registers afresh instead of waiting out the lease of a registration with no task.
+    expect(deps.github.registered.has(detail.runner!.runnerId)).toBe(false);
+  });
+
+  it('keeps the registration when RunTask fails ambiguously (a task may exist)', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    deps.tasks.nextRunError = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    await expect(launchRunner(detail, detail.runner!, deps)).rejects.toThrow(/socket hang up/);
+    expect(deps.github.registered.has(detail.runner!.runnerId)).toBe(true);
   });
 
   it('records failed and unregisters the runner when ECS refuses the launch for good', async () => {

@@ -1,6 +1,6 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand, type RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import type { Config } from '../config.js';
-import { LaunchRefusedError, RetryableError, type LaunchSpec, type RunnerTasks, type TaskSnapshot } from '../domain/ports.js';
+import { CapacityError, LaunchRefusedError, RetryableError, type LaunchSpec, type RunnerTasks, type TaskSnapshot } from '../domain/ports.js';
 
 /** ECS errors that no retry can fix: the request itself is wrong. */
 const PERMANENT_ERRORS = new Set(['ClientException', 'InvalidParameterException', 'ClusterNotFoundException', 'PlatformUnknownException', 'UnsupportedFeatureException', 'AccessDeniedException']);
@@ -13,7 +13,7 @@ export function createRunnerTasks(ecs: ECSClient, config: Config): RunnerTasks {
         taskDefinition: spec.taskDefinition,
         count: 1,
         startedBy: spec.runnerId,
-        clientToken: spec.runnerId,
+        clientToken: spec.clientToken,
         capacityProviderStrategy: [{ capacityProvider: spec.spot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
         networkConfiguration: {
           awsvpcConfiguration: {
@@ -41,7 +41,8 @@ export function createRunnerTasks(ecs: ECSClient, config: Config): RunnerTasks {
       const taskArn = out.tasks?.[0]?.taskArn;
       if (!taskArn) {
         const reasons = (out.failures ?? []).map((f) => `${f.reason ?? 'unknown'}${f.detail ? ` (${f.detail})` : ''}`).join('; ');
-        throw new RetryableError(`RunTask started no task: ${reasons || 'no failure reason given'}`);
+        const message = `RunTask started no task: ${reasons || 'no failure reason given'}`;
+        throw /capacity is unavailable|RESOURCE:/i.test(reasons) ? new CapacityError(message) : new RetryableError(message);
       }
       return taskArn;
     },

@@ -1,5 +1,6 @@
 import { isTerminal, StaleRecordError, type RecordRef } from '@runner-fleet/core';
 import { resolveImage } from './resolve-image.js';
+import { CapacityError } from './ports.js';
 import { LaunchRefusedError, RetryableError, type Deps, type LaunchSpec, type QueuedRunner, type WorkflowJobDetail } from './ports.js';
 
 /**
@@ -43,22 +44,39 @@ export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunn
     cpu: runner.cpu,
     memory: runner.memory,
     spot: runner.spot,
+    clientToken: runner.runnerId,
     jitConfig: jit.encodedJitConfig,
     tags: { runnerId: runner.runnerId, repo: detail.repo, jobId: String(detail.job.id), runId: String(detail.job.runId) },
   };
   let taskArn: string;
+  let startedNote = 'task started, waiting for RUNNING';
   try {
-    taskArn = await deps.tasks.run(spec);
+    try {
+      taskArn = await deps.tasks.run(spec);
+    } catch (error) {
+      if (!(error instanceof CapacityError) || !spec.spot) throw error;
+      // Fargate Spot has no capacity now: on-demand Fargate, under its own idempotency token.
+      log.warn('no Fargate Spot capacity; starting on on-demand Fargate', { reason: error.message });
+      taskArn = await deps.tasks.run({ ...spec, spot: false, clientToken: `${runner.runnerId}-od` });
+      startedNote = 'task started on on-demand Fargate (no Fargate Spot capacity), waiting for RUNNING';
+    }
   } catch (error) {
-    if (!(error instanceof LaunchRefusedError)) throw error;
-    await deps.github.deleteRunner(jit.githubRunnerId, detail.installationId);
-    await failLaunch(runner.runnerId, `ECS refused to start the task: ${error.message}`, deps);
-    return;
+    if (error instanceof LaunchRefusedError) {
+      await deps.github.deleteRunner(jit.githubRunnerId, detail.installationId);
+      await failLaunch(runner.runnerId, `ECS refused to start the task: ${error.message}`, deps);
+      return;
+    }
+    // ECS answered and started nothing (no capacity, throttled): unregister, so the retry starts clean.
+    // An ambiguous failure (timeout) keeps the registration: a task may exist, and the retry will find it.
+    if (error instanceof RetryableError || (error as { name?: string }).name === 'ThrottlingException') {
+      await deps.github.deleteRunner(jit.githubRunnerId, detail.installationId).catch(() => undefined);
+    }
+    throw error;
   }
   log.info('runner task started', { taskArn, githubRunnerId: jit.githubRunnerId });
 
   try {
-    await deps.store.transition(ref, 'starting', { taskArn, githubRunnerId: jit.githubRunnerId, image, statusReason: 'task started, waiting for RUNNING' });
+    await deps.store.transition(ref, 'starting', { taskArn, githubRunnerId: jit.githubRunnerId, image, statusReason: startedNote });
   } catch (error) {
     if (!(error instanceof StaleRecordError)) throw error;
     await settleAfterLaunch(runner.runnerId, taskArn, jit.githubRunnerId, detail.installationId, deps);

@@ -49,6 +49,8 @@ export interface LaunchSpec {
   cpu: number;
   memory: number;
   spot: boolean;
+  /** RunTask's idempotency token (the runner id; another token for an on-demand fallback). */
+  clientToken: string;
   jitConfig: string;
   tags: Record<string, string>;
 }
@@ -113,6 +115,14 @@ export class RetryableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'RetryableError';
+  }
+}
+
+/** RunTask started no task because the capacity provider had none: worth another provider, or a later try. */
+export class CapacityError extends RetryableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CapacityError';
   }
 }
 

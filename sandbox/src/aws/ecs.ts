@@ -52,6 +52,8 @@ export interface EcsFaults {
   runTaskThrottleRate: number;
   /** Until this time (ms since epoch) RunTask answers with a capacity failure. */
   capacityOutageUntil: number;
+  /** Until this time, only FARGATE_SPOT has no capacity. */
+  spotCapacityOutageUntil: number;
 }
 
 export interface EcsTimings {
@@ -75,7 +77,7 @@ export class EcsSimulator {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly runningListeners: Array<(task: SimTask) => void> = [];
   private readonly stoppedListeners: Array<(task: SimTask) => void> = [];
-  readonly faults: EcsFaults = { dropEvents: false, runTaskThrottleRate: 0, capacityOutageUntil: 0 };
+  readonly faults: EcsFaults = { dropEvents: false, runTaskThrottleRate: 0, capacityOutageUntil: 0, spotCapacityOutageUntil: 0 };
   /** performance.now() of the RunTask that started each runner's (startedBy) first task, for latency figures. */
   readonly firstRunTaskAt = new Map<string, number>();
   /** Tasks started by RunTask, counted once each (a clientToken replay is not counted). */
@@ -245,7 +247,7 @@ export class EcsSimulator {
 
     if (this.random() < this.faults.runTaskThrottleRate) throw new AwsError('ThrottlingException', 'Rate exceeded');
     const provider = providers[0] ?? 'FARGATE';
-    if (Date.now() < this.faults.capacityOutageUntil) {
+    if (Date.now() < this.faults.capacityOutageUntil || (provider === 'FARGATE_SPOT' && Date.now() < this.faults.spotCapacityOutageUntil)) {
       return { tasks: [], failures: [{ arn: `arn:aws:ecs:${this.region}:${ACCOUNT_ID}:capacity-provider/${provider}`, reason: CAPACITY_REASON }] };
     }
 

@@ -59,6 +59,27 @@ describe('a job from queued to completed', () => {
     expect((await sandbox.store.get(`ecs-runner-${job.id}`))?.status).toBe('completed');
   });
 
+  it('starts a spot class on on-demand Fargate when Fargate Spot has no capacity', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', SANDBOX_CLASS_SIZES: JSON.stringify({ small: { cpu: 512, memory: 1024, spot: true } }) });
+    sandbox.ecs.faults.spotCapacityOutageUntil = Date.now() + 60_000;
+    const job = await sandbox.autopilot.queueJob(['self-hosted']);
+    await sandbox.settle();
+    expect(sandbox.ecs.tasksStarted).toBe(1);
+    expect([...sandbox.ecs.tasks.values()][0]).toMatchObject({ capacityProviderName: 'FARGATE', startedBy: `ecs-runner-${job.id}` });
+    expect((await sandbox.store.get(`ecs-runner-${job.id}`))?.status).toBe('idle');
+    expect(sandbox.awsCalls['ECS.RunTask']).toBe(2);
+  });
+
+  it('retries a launch through a short capacity outage, and starts one task', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
+    sandbox.ecs.faults.capacityOutageUntil = Date.now() + 100;
+    const job = await sandbox.autopilot.queueJob(['self-hosted']);
+    await sandbox.settle();
+    expect(sandbox.ecs.tasksStarted).toBe(1);
+    expect((await sandbox.store.get(`ecs-runner-${job.id}`))?.status).toBe('idle');
+    expect(sandbox.bus.deadLetters).toEqual([]);
+  });
+
   it('fails a runner whose task exits before taking a job, and removes it from GitHub', async () => {
     sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
     const histories = recordHistories(sandbox);
