@@ -2,7 +2,7 @@ import { classifyLabels, runnerIdFor, type RunnerRecord } from '@runner-fleet/co
 import type { Deps, WorkflowJobDetail } from '../domain/ports.js';
 import { decodeUtf8, MAX_BODY_BYTES, parsePayload } from '../webhook/body.js';
 import { reply, type WebhookRequest, type WebhookResponse } from '../webhook/http.js';
-import { checkSignature, hasSignatureForm } from '../webhook/signature.js';
+import { checkSignature, signatureHeaderProblem } from '../webhook/signature.js';
 import { parseWorkflowJob, type WorkflowJobEvent } from '../webhook/workflow-job.js';
 
 const HANDLED_ACTIONS = new Set(['queued', 'in_progress', 'completed']);
@@ -16,7 +16,8 @@ export async function ingress(request: WebhookRequest, deps: Deps): Promise<Webh
   if (body.length > MAX_BODY_BYTES) return reply.error(413, `body is ${body.length} bytes; GitHub deliveries are at most ${MAX_BODY_BYTES}`);
 
   const signature = headers['x-hub-signature-256'];
-  if (!hasSignatureForm(signature)) return reply.error(401, (await checkSignature('', signature, []))!);
+  const malformed = signatureHeaderProblem(signature);
+  if (malformed) return reply.error(401, malformed);
   if (body.length === 0) return reply.error(400, 'body is empty');
   const text = decodeUtf8(body);
   if (text === undefined) return reply.error(400, 'body is not valid UTF-8');
