@@ -146,22 +146,25 @@ export class RunnerStore {
   /**
    * Read-modify-write with retries: moves the record to `to` unless it is
    * missing, terminal, or already past `to` (then says why and changes nothing).
+   * `to` and `update` may be decided from the record as read; a retry after a
+   * lost race decides again from the fresh record.
    */
   async advance(
     runnerId: string,
-    to: RunnerStatus,
-    update: RunnerUpdate | ((current: RunnerRecord) => RunnerUpdate) = {},
+    to: RunnerStatus | ((current: RunnerRecord) => RunnerStatus),
+    update: RunnerUpdate | ((current: RunnerRecord, to: RunnerStatus) => RunnerUpdate) = {},
     maxAttempts = 5,
   ): Promise<AdvanceResult> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.get(runnerId);
       if (!current) return { changed: false, reason: `no record for runner ${runnerId}` };
-      if (!canTransition(current.status, to)) {
-        return { changed: false, record: current, reason: `runner ${runnerId} is ${current.status}; ${current.status} → ${to} is not allowed` };
+      const target = typeof to === 'function' ? to(current) : to;
+      if (!canTransition(current.status, target)) {
+        return { changed: false, record: current, reason: `runner ${runnerId} is ${current.status}; ${current.status} → ${target} is not allowed` };
       }
       try {
-        const fields = typeof update === 'function' ? update(current) : update;
-        return { changed: true, record: await this.transition(current, to, fields) };
+        const fields = typeof update === 'function' ? update(current, target) : update;
+        return { changed: true, record: await this.transition(current, target, fields) };
       } catch (error) {
         if (!(error instanceof StaleRecordError) || attempt >= maxAttempts) throw error;
       }

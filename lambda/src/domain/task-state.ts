@@ -1,5 +1,8 @@
-import { isOurRunnerName, isTerminal, StaleRecordError, type RunnerStatus } from '@runner-fleet/core';
+import { isOurRunnerName, type RunnerRecord } from '@runner-fleet/core';
 import type { Deps } from './ports.js';
+
+/** Every way to busy sets assignedJobId (in_progress names the job), so it alone says a job was taken. */
+const tookJob = (record: RunnerRecord) => record.assignedJobId !== undefined;
 
 /** The fields of an ECS Task State Change event's detail that the control plane reads. */
 export interface TaskStateDetail {
@@ -38,36 +41,30 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
   }
   if (detail.lastStatus !== 'STOPPED') return;
 
-  // Decide from the version the write is conditional on: a job can land on the runner meanwhile.
-  let current = await store.get(runnerId);
-  for (let attempt = 1; current && !isTerminal(current.status) && attempt <= 5; attempt++) {
-    const container = detail.containers?.find((c) => c.name === config.runnerContainerName) ?? detail.containers?.[0];
-    const exitCode = container?.exitCode;
-    const tookJob = current.status === 'busy' || current.assignedJobId !== undefined;
+  // Decided from the version the write is conditional on: a job can land on the runner meanwhile.
+  const container = detail.containers?.find((c) => c.name === config.runnerContainerName) ?? detail.containers?.[0];
+  const exitCode = container?.exitCode;
+  const why = [detail.stoppedReason ?? detail.stopCode ?? 'task stopped', container?.reason].filter(Boolean).join(': ');
+  const result = await store.advance(
+    runnerId,
     // A JIT runner exits 0 only after its one job, even when the job's webhook has not arrived yet.
-    const to: RunnerStatus = exitCode === 0 ? 'completed' : 'failed';
-    const why = [detail.stoppedReason ?? detail.stopCode ?? 'task stopped', container?.reason].filter(Boolean).join(': ');
-    const statusReason =
-      to === 'completed'
-        ? `task exited 0 after job ${current.assignedJobId ?? current.jobId}`
-        : `${why} (exit code ${exitCode ?? 'none'})${tookJob ? '' : ' before the runner took a job'}`;
-    try {
-      await store.transition(current, to, { statusReason, finishedAt: detail.stoppedAt ?? deps.now().toISOString() });
-      log.info('task stopped', { recorded: to, exitCode });
-      break;
-    } catch (error) {
-      if (!(error instanceof StaleRecordError)) throw error;
-      current = await store.get(runnerId);
-    }
-  }
+    () => (exitCode === 0 ? 'completed' : 'failed'),
+    (current, to) => ({
+      statusReason:
+        to === 'completed'
+          ? `task exited 0 after job ${current.assignedJobId ?? current.jobId}`
+          : `${why} (exit code ${exitCode ?? 'none'})${tookJob(current) ? '' : ' before the runner took a job'}`,
+      finishedAt: detail.stoppedAt ?? deps.now().toISOString(),
+    }),
+  );
+  const current = result.record;
   if (!current) {
     log.warn('a task of this fleet stopped with no runner record');
     return;
   }
-  if (isTerminal(current.status)) log.info('task stopped after its runner ended; nothing to record', { status: current.status });
+  log.info('task stopped', result.changed ? { recorded: current.status, exitCode } : { unchanged: result.reason });
 
-  const neverTookJob = current.assignedJobId === undefined && current.status !== 'busy';
-  if (neverTookJob && current.githubRunnerId) {
+  if (!tookJob(current) && current.githubRunnerId) {
     const outcome = await deps.github.deleteRunner(current.githubRunnerId);
     log.info('removed the runner from GitHub', { githubRunnerId: current.githubRunnerId, outcome });
   }
