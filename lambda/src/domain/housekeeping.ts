@@ -31,10 +31,14 @@ export interface HousekeepingReport {
  */
 export async function housekeeping(deps: Deps): Promise<HousekeepingReport> {
   const report: HousekeepingReport = { imageBuildsSettled: 0, imageBuildsTimedOut: 0, redispatched: 0, reaped: 0, stuckStarting: 0, reconciled: 0, orphanTasksStopped: 0, ghostRunnersRemoved: 0 };
-  await redispatchLostQueued(deps, report);
-  await reconcileLiveRunners(deps, report);
-  await stopOrphanTasks(deps, report);
-  await removeGhostRunners(deps, report);
+  // One read of the live records serves every sweep below.
+  const queued = await records(deps, 'queued');
+  const withTasks = [...(await records(deps, 'starting')), ...(await records(deps, 'idle')), ...(await records(deps, 'busy'))];
+  const live = new Set([...queued, ...withTasks].map((r) => r.runnerId));
+  await redispatchLostQueued(deps, queued, report);
+  const described = await reconcileLiveRunners(deps, withTasks, report);
+  await stopOrphanTasks(deps, live, described, report);
+  await removeGhostRunners(deps, live, report);
   if (deps.config.imageBuildProject) await settleImageBuilds(deps, report);
   if (Object.values(report).some((n) => n > 0)) deps.log.info('housekeeping', { ...report });
   return report;
@@ -52,9 +56,9 @@ async function records(deps: Deps, status: RunnerStatus): Promise<RunnerRecord[]
 }
 
 /** queued records whose dispatch event was lost: dispatch them again (dispatch is idempotent). */
-async function redispatchLostQueued(deps: Deps, report: HousekeepingReport): Promise<void> {
+async function redispatchLostQueued(deps: Deps, queued: RunnerRecord[], report: HousekeepingReport): Promise<void> {
   const now = deps.now().getTime();
-  const lost = (await records(deps, 'queued')).filter((r) => now - Date.parse(r.updatedAt) > QUEUED_REDISPATCH_MS);
+  const lost = queued.filter((r) => now - Date.parse(r.updatedAt) > QUEUED_REDISPATCH_MS);
   if (lost.length === 0) return;
   await deps.bus.publishAll(lost.map((r) => dispatchEventFor(r, 'housekeeping')));
   report.redispatched += lost.length;
@@ -67,13 +71,15 @@ async function redispatchLostQueued(deps: Deps, report: HousekeepingReport): Pro
  * IDLE_TIMEOUT_SECONDS is removed from GitHub first (left alone if a job just
  * landed on it), then its task is stopped and it is cancelled.
  */
-async function reconcileLiveRunners(deps: Deps, report: HousekeepingReport): Promise<void> {
+async function reconcileLiveRunners(deps: Deps, withTasks: RunnerRecord[], report: HousekeepingReport): Promise<Set<string>> {
   const { store, tasks, github, config, log } = deps;
   const now = deps.now().getTime();
-  const live = [...(await records(deps, 'starting')), ...(await records(deps, 'idle')), ...(await records(deps, 'busy'))].filter((r) => r.taskArn);
+  const live = withTasks.filter((r) => r.taskArn);
+  const described = new Set<string>();
   for (let i = 0; i < live.length; i += 100) {
     const batch = live.slice(i, i + 100);
     const known = await tasks.describe(batch.map((r) => r.taskArn!));
+    for (const arn of known.keys()) described.add(arn);
     for (const runner of batch) {
       const task = known.get(runner.taskArn!);
       if (!task || task.lastStatus === 'STOPPED') {
@@ -104,21 +110,28 @@ async function reconcileLiveRunners(deps: Deps, report: HousekeepingReport): Pro
       }
     }
   }
+  return described;
 }
 
-/** A runner is live when its record exists and has not ended. */
-async function hasLiveRecord(deps: Deps, runnerId: string): Promise<boolean> {
+/**
+ * A runner is live when its record has not ended. The sweep's own reading of
+ * the live records answers most questions; only a name missing from it is read
+ * again, since its runner may have been launched after that reading.
+ */
+async function isLive(deps: Deps, live: ReadonlySet<string>, runnerId: string): Promise<boolean> {
+  if (live.has(runnerId)) return true;
   const record = await deps.store.get(runnerId);
   return record !== undefined && !isTerminal(record.status);
 }
 
 /** Tasks this fleet started (startedBy has our prefix) whose runner has no live record: stop them. */
-async function stopOrphanTasks(deps: Deps, report: HousekeepingReport): Promise<void> {
+async function stopOrphanTasks(deps: Deps, live: ReadonlySet<string>, described: ReadonlySet<string>, report: HousekeepingReport): Promise<void> {
   const { tasks, config, log } = deps;
-  const running = await tasks.listRunning(MAX_RECORDS_PER_SWEEP);
-  for (let i = 0; i < running.length; i += 100) {
-    for (const task of (await tasks.describe(running.slice(i, i + 100))).values()) {
-      if (!isOurRunnerName(config.runnerNamePrefix, task.startedBy) || (await hasLiveRecord(deps, task.startedBy))) continue;
+  // Tasks of live records were described just now; only the others can be orphans.
+  const unknown = (await tasks.listRunning(MAX_RECORDS_PER_SWEEP)).filter((arn) => !described.has(arn));
+  for (let i = 0; i < unknown.length; i += 100) {
+    for (const task of (await tasks.describe(unknown.slice(i, i + 100))).values()) {
+      if (!isOurRunnerName(config.runnerNamePrefix, task.startedBy) || (await isLive(deps, live, task.startedBy))) continue;
       log.warn('stopping a task of this fleet that has no live runner record', { taskArn: task.taskArn, startedBy: task.startedBy });
       await tasks.stop(task.taskArn, `orphan: runner ${task.startedBy} has no live record`);
       report.orphanTasksStopped++;
@@ -127,11 +140,11 @@ async function stopOrphanTasks(deps: Deps, report: HousekeepingReport): Promise<
 }
 
 /** Offline GitHub runners with our name prefix and no live record (ghosts): remove them. */
-async function removeGhostRunners(deps: Deps, report: HousekeepingReport): Promise<void> {
+async function removeGhostRunners(deps: Deps, live: ReadonlySet<string>, report: HousekeepingReport): Promise<void> {
   const { github, config } = deps;
   for (const runner of await github.listRunners(`${config.runnerNamePrefix}-`)) {
     if (runner.status !== 'offline' || runner.busy || !isOurRunnerName(config.runnerNamePrefix, runner.name)) continue;
-    if (await hasLiveRecord(deps, runner.name)) continue;
+    if (await isLive(deps, live, runner.name)) continue;
     if ((await github.deleteRunner(runner.id)) === 'deleted') report.ghostRunnersRemoved++;
   }
 }
