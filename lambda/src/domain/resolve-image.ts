@@ -5,8 +5,8 @@ import type { Deps, QueuedRunner } from './ports.js';
 export const FAILED_BUILD_RETRY_MS = 10 * 60 * 1000;
 
 export type ImageResolution =
-  /** Launch now with this task definition (`image`: the URI, when the fleet chose it; `ref`: the record as it now stands, if it changed). */
-  | { kind: 'ready'; taskDefinition: string; image?: string; ref?: RecordRef }
+  /** Launch now with this task definition and image (`ref`: the record as it now stands, if it changed). */
+  | { kind: 'ready'; taskDefinition: string; image: string; ref?: RecordRef }
   /** The runner now waits (image_building) for the build of its image. */
   | { kind: 'waiting' }
   /** The runner was recorded failed. */
@@ -23,9 +23,9 @@ export type ImageResolution =
 export async function resolveImage(runner: QueuedRunner, deps: Deps): Promise<ImageResolution> {
   const { config, store } = deps;
   if (!runner.baseImage) {
-    if (!config.imageBuildProject) return { kind: 'ready', taskDefinition: config.runnerTaskDefinition };
-    const tag = config.runnerImageTag;
-    return ensureBuilt(runner, { tag, image: `${config.ecrRepositoryUrl}:${tag}`, baseImage: undefined, taskDefinition: async () => config.runnerTaskDefinition }, deps);
+    const image = `${config.ecrRepositoryUrl}:${config.runnerImageTag}`;
+    if (!config.imageBuildProject) return { kind: 'ready', taskDefinition: config.runnerTaskDefinition, image };
+    return ensureBuilt(runner, { tag: config.runnerImageTag, image, baseImage: undefined, taskDefinition: async () => config.runnerTaskDefinition }, deps);
   }
   const ref = parseImageReference(runner.baseImage);
   if (typeof ref === 'string' || !config.imageBuildProject) {

@@ -34,6 +34,7 @@ describe('a job from queued to completed', () => {
       runnerClass: 'medium',
       cpu: 1024,
       memory: 2048,
+      image: '000000000000.dkr.ecr.us-east-1.amazonaws.com/runner-fleet-runner:latest',
     });
     expect(record?.taskArn).toMatch(/^arn:aws:ecs:us-east-1:000000000000:task\/runner-fleet\//);
     expect(record?.githubRunnerId).toEqual(expect.any(Number));
