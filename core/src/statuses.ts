@@ -24,10 +24,6 @@ export function isTerminal(status: RunnerStatus): status is TerminalStatus {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);
 }
 
-export function isActive(status: RunnerStatus): boolean {
-  return (ACTIVE_STATUSES as readonly string[]).includes(status);
-}
-
 /** True when `from → to` is allowed by DESIGN §4. */
 export function canTransition(from: RunnerStatus, to: RunnerStatus): boolean {
   if (isTerminal(from) || from === to) return false;

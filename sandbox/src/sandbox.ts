@@ -109,7 +109,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   controlPlaneEnv.IMAGE_CONTEXT_HASH ??= buildContextHash(fileURLToPath(new URL('../../runner', import.meta.url)));
   // The default runner image is in ECR, as if pushed; images for image: labels appear only after a build.
   const repositoryName = controlPlaneEnv.ECR_REPOSITORY_URL!.split('/').slice(1).join('/');
-  const ecr = new EcrSimulator(SANDBOX_REGION);
+  const ecr = new EcrSimulator();
   ecr.createRepository(repositoryName);
   // SANDBOX_DEFAULT_IMAGE=0: the default image was never pushed (the first job builds it when builds are on).
   if (flag(env.SANDBOX_DEFAULT_IMAGE, true)) ecr.push(repositoryName, controlPlaneEnv.RUNNER_IMAGE_TAG ?? 'latest');

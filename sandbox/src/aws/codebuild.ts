@@ -14,8 +14,6 @@ interface SimBuild {
 }
 
 export interface CodeBuildFaults {
-  /** The next N builds fail. */
-  failNextBuilds: number;
   /** Builds never end (and never report): a hung build. */
   hang: boolean;
 }
@@ -30,7 +28,7 @@ export interface CodeBuildFaults {
 export class CodeBuildSimulator {
   readonly projects = new Set<string>();
   readonly builds = new Map<string, SimBuild>();
-  readonly faults: CodeBuildFaults = { failNextBuilds: 0, hang: false };
+  readonly faults: CodeBuildFaults = { hang: false };
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -79,10 +77,7 @@ export class CodeBuildSimulator {
 
   private finish(build: SimBuild): void {
     const env = Object.fromEntries(build.environmentVariables.map((v) => [v.name, v.value]));
-    if (this.faults.failNextBuilds > 0) {
-      this.faults.failNextBuilds--;
-      build.failure = 'Error while executing command: docker build … Reason: exit status 1';
-    } else if (/alpine/i.test(env.BASE_IMAGE ?? '')) {
+    if (/alpine/i.test(env.BASE_IMAGE ?? '')) {
       build.failure = 'install-runner: this base image uses musl (Alpine); the GitHub Actions runner needs glibc.';
     }
     build.buildStatus = build.failure ? 'FAILED' : 'SUCCEEDED';

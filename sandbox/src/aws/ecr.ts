@@ -5,8 +5,6 @@ import { ACCOUNT_ID, AwsError, requireString, type JsonService } from './protoco
 export class EcrSimulator {
   private readonly repositories = new Map<string, Map<string, { digest: string; pushedAt: number }>>();
 
-  constructor(private readonly region: string) {}
-
   createRepository(name: string): void {
     if (!this.repositories.has(name)) this.repositories.set(name, new Map());
   }
@@ -48,9 +46,5 @@ export class EcrSimulator {
         },
       },
     };
-  }
-
-  get arnPrefix(): string {
-    return `arn:aws:ecr:${this.region}:${ACCOUNT_ID}:repository`;
   }
 }

@@ -48,8 +48,8 @@ export interface SimTask {
 export interface EcsFaults {
   /** Task state changes happen but no event reaches the bus (a lost event). */
   dropEvents: boolean;
-  /** Fraction of RunTask calls answered with ThrottlingException (0..1). */
-  runTaskThrottleRate: number;
+  /** The next N RunTask calls answer ThrottlingException (the SDK itself retries each call up to 3 times). */
+  runTaskThrottles: number;
   /** Until this time (ms since epoch) RunTask answers with a capacity failure. */
   capacityOutageUntil: number;
   /** Until this time, only FARGATE_SPOT has no capacity. */
@@ -77,12 +77,11 @@ export class EcsSimulator {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly runningListeners: Array<(task: SimTask) => void> = [];
   private readonly stoppedListeners: Array<(task: SimTask) => void> = [];
-  readonly faults: EcsFaults = { dropEvents: false, runTaskThrottleRate: 0, capacityOutageUntil: 0, spotCapacityOutageUntil: 0 };
+  readonly faults: EcsFaults = { dropEvents: false, runTaskThrottles: 0, capacityOutageUntil: 0, spotCapacityOutageUntil: 0 };
   /** performance.now() of the RunTask that started each runner's (startedBy) first task, for latency figures. */
   readonly firstRunTaskAt = new Map<string, number>();
   /** Tasks started by RunTask, counted once each (a clientToken replay is not counted). */
   tasksStarted = 0;
-  random: () => number = Math.random;
 
   constructor(
     private readonly region: string,
@@ -245,7 +244,10 @@ export class EcsSimulator {
       return { tasks: earlier.taskArns.map((arn) => this.describeTask(this.tasks.get(arn)!)), failures: [] };
     }
 
-    if (this.random() < this.faults.runTaskThrottleRate) throw new AwsError('ThrottlingException', 'Rate exceeded');
+    if (this.faults.runTaskThrottles > 0) {
+      this.faults.runTaskThrottles--;
+      throw new AwsError('ThrottlingException', 'Rate exceeded');
+    }
     const provider = providers[0] ?? 'FARGATE';
     if (Date.now() < this.faults.capacityOutageUntil || (provider === 'FARGATE_SPOT' && Date.now() < this.faults.spotCapacityOutageUntil)) {
       return { tasks: [], failures: [{ arn: `arn:aws:ecs:${this.region}:${ACCOUNT_ID}:capacity-provider/${provider}`, reason: CAPACITY_REASON }] };

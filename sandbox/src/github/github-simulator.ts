@@ -28,8 +28,6 @@ export interface SimJob {
 export interface GitHubFaults {
   /** Until this time (ms since epoch) every API call answers 502. */
   downUntil: number;
-  /** Fraction of API calls answered with 500 (0..1). */
-  serverErrorRate: number;
   /** The next N calls answer 403 "secondary rate limit" with Retry-After: 1. */
   secondaryRateLimits: number;
 }
@@ -48,12 +46,11 @@ export interface GitHubAuthConfig {
 export class GitHubSimulator {
   readonly runners = new Map<number, SimRunner>();
   readonly jobs = new Map<number, SimJob>();
-  readonly faults: GitHubFaults = { downUntil: 0, serverErrorRate: 0, secondaryRateLimits: 0 };
+  readonly faults: GitHubFaults = { downUntil: 0, secondaryRateLimits: 0 };
   readonly calls: Record<string, number> = {};
   private nextRunnerId = 1;
   private readonly installationTokens = new Set<string>();
   private readonly appKey?: KeyObject;
-  random: () => number = Math.random;
 
   constructor(
     readonly repo: string,
@@ -74,7 +71,6 @@ export class GitHubSimulator {
     this.calls[route] = (this.calls[route] ?? 0) + 1;
 
     if (Date.now() < this.faults.downUntil) return send(res, 502, { message: 'Server Error' });
-    if (this.random() < this.faults.serverErrorRate) return send(res, 500, { message: 'Server Error' });
     if (this.faults.secondaryRateLimits > 0) {
       this.faults.secondaryRateLimits--;
       return send(res, 403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1' });

@@ -101,6 +101,32 @@ describe('exactly one task per job', () => {
     expect(sandbox.bus.deadLetters).toEqual([]);
   });
 
+  it('retries through RunTask throttling and starts one task', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
+    // More throttled answers than the SDK's own 3 attempts: the dispatch fails once and is retried.
+    sandbox.ecs.faults.runTaskThrottles = 4;
+    const id = nextJobId();
+    await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, job(id)));
+    await sandbox.settle();
+    expect(sandbox.bus.failedAttempts).toBe(1);
+    expect(sandbox.ecs.tasksStarted).toBe(1);
+    expect((await sandbox.store.get(`ecs-runner-${id}`))?.status).toBe('idle');
+    // The throttled attempt's registration was removed; the retry registered once more.
+    expect(sandbox.github.calls['POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig']).toBe(2);
+    expect(sandbox.github.runners.size).toBe(1);
+  });
+
+  it("waits out GitHub's secondary rate limit and launches", async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
+    sandbox.github.faults.secondaryRateLimits = 1;
+    const id = nextJobId();
+    await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, job(id)));
+    await sandbox.settle();
+    expect(sandbox.bus.failedAttempts).toBe(0);
+    expect(sandbox.ecs.tasksStarted).toBe(1);
+    expect((await sandbox.store.get(`ecs-runner-${id}`))?.status).toBe('idle');
+  });
+
   it('stops the task when the job was cancelled while its task was being started', async () => {
     sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
     const id = nextJobId();
