@@ -1,7 +1,6 @@
 import { isTerminal, StaleRecordError, type RecordRef } from '@runner-fleet/core';
+import { CapacityError, LaunchRefusedError, RetryableError, type Deps, type LaunchSpec, type QueuedRunner, type WorkflowJobDetail } from './ports.js';
 import { resolveImage } from './resolve-image.js';
-import { CapacityError } from './ports.js';
-import { LaunchRefusedError, RetryableError, type Deps, type LaunchSpec, type QueuedRunner, type WorkflowJobDetail } from './ports.js';
 
 /**
  * A JIT runner registered less than this long ago may belong to a dispatch
@@ -19,11 +18,10 @@ export const DISPATCH_LEASE_MS = 120_000;
  */
 export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunner, deps: Deps): Promise<void> {
   const { config, log } = deps;
-  let ref: RecordRef = { runnerId: runner.runnerId, status: runner.status ?? 'queued', version: runner.version };
   const resolved = await resolveImage(runner, deps);
   if (resolved.kind !== 'ready') return;
   const { taskDefinition, image } = resolved;
-  ref = resolved.ref ?? ref;
+  const ref: RecordRef = resolved.ref ?? { runnerId: runner.runnerId, status: runner.status ?? 'queued', version: runner.version };
 
   let jit = await deps.github.generateJitConfig({
     name: runner.runnerId,
@@ -48,18 +46,9 @@ export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunn
     jitConfig: jit.encodedJitConfig,
     tags: { runnerId: runner.runnerId, repo: detail.repo, jobId: String(detail.job.id), runId: String(detail.job.runId) },
   };
-  let taskArn: string;
-  let startedNote = 'task started, waiting for RUNNING';
+  let started: { taskArn: string; note: string };
   try {
-    try {
-      taskArn = await deps.tasks.run(spec);
-    } catch (error) {
-      if (!(error instanceof CapacityError) || !spec.spot) throw error;
-      // Fargate Spot has no capacity now: on-demand Fargate, under its own idempotency token.
-      log.warn('no Fargate Spot capacity; starting on on-demand Fargate', { reason: error.message });
-      taskArn = await deps.tasks.run({ ...spec, spot: false, clientToken: `${runner.runnerId}-od` });
-      startedNote = 'task started on on-demand Fargate (no Fargate Spot capacity), waiting for RUNNING';
-    }
+    started = await startTask(spec, deps);
   } catch (error) {
     if (error instanceof LaunchRefusedError) {
       await deps.github.deleteRunner(jit.githubRunnerId, detail.installationId);
@@ -69,17 +58,33 @@ export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunn
     // ECS answered and started nothing (no capacity, throttled): unregister, so the retry starts clean.
     // An ambiguous failure (timeout) keeps the registration: a task may exist, and the retry will find it.
     if (error instanceof RetryableError || (error as { name?: string }).name === 'ThrottlingException') {
-      await deps.github.deleteRunner(jit.githubRunnerId, detail.installationId).catch(() => undefined);
+      await deps.github.deleteRunner(jit.githubRunnerId, detail.installationId).catch((deleteError: unknown) =>
+        // The retry copes with a leftover registration (after the dispatch lease); the launch error matters more.
+        log.warn('could not unregister the runner after a failed launch', { deleteError }),
+      );
     }
     throw error;
   }
+  const { taskArn, note } = started;
   log.info('runner task started', { taskArn, githubRunnerId: jit.githubRunnerId });
 
   try {
-    await deps.store.transition(ref, 'starting', { taskArn, githubRunnerId: jit.githubRunnerId, image, statusReason: startedNote });
+    await deps.store.transition(ref, 'starting', { taskArn, githubRunnerId: jit.githubRunnerId, image, statusReason: note });
   } catch (error) {
     if (!(error instanceof StaleRecordError)) throw error;
     await settleAfterLaunch(runner.runnerId, taskArn, jit.githubRunnerId, detail.installationId, deps);
+  }
+}
+
+/** RunTask; a spot class that meets no Fargate Spot capacity starts on on-demand Fargate, under its own idempotency token. */
+async function startTask(spec: LaunchSpec, deps: Deps): Promise<{ taskArn: string; note: string }> {
+  try {
+    return { taskArn: await deps.tasks.run(spec), note: 'task started, waiting for RUNNING' };
+  } catch (error) {
+    if (!(error instanceof CapacityError) || !spec.spot) throw error;
+    deps.log.warn('no Fargate Spot capacity; starting on on-demand Fargate', { reason: error.message });
+    const taskArn = await deps.tasks.run({ ...spec, spot: false, clientToken: `${spec.runnerId}-od` });
+    return { taskArn, note: 'task started on on-demand Fargate (no Fargate Spot capacity), waiting for RUNNING' };
   }
 }
 
