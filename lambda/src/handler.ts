@@ -7,6 +7,7 @@ import { housekeeping } from './routes/housekeeping.js';
 import type { BuildStateDetail } from './domain/image-builds.js';
 import { ingress } from './routes/ingress.js';
 import { taskState } from './routes/task-state.js';
+import { lazy } from './runtime/lazy.js';
 import type { Log } from './runtime/logger.js';
 import { fromApiGateway, reply, toApiGateway } from './webhook/http.js';
 import { WORKFLOW_JOB_DETAIL_TYPE, WORKFLOW_JOB_SOURCE } from './domain/event-names.js';
@@ -33,12 +34,7 @@ export function routeOf(event: unknown): Route {
  * bus events rethrow so EventBridge/Lambda retry them.
  */
 export function createHandler(loadDeps: () => Promise<Deps>, fallbackLog: Log) {
-  let deps: Promise<Deps> | undefined;
-  const getDeps = () => {
-    deps ??= loadDeps();
-    deps.catch(() => (deps = undefined));
-    return deps;
-  };
+  const getDeps = lazy(loadDeps);
 
   return async function handler(event: ControlPlaneEvent): Promise<APIGatewayProxyStructuredResultV2 | void> {
     const route = routeOf(event);

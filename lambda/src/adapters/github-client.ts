@@ -3,6 +3,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
+import { lazy } from '../runtime/lazy.js';
 import type { Log } from '../runtime/logger.js';
 import type { GitHubAuth } from './github-auth.js';
 
@@ -54,14 +55,11 @@ export function createGitHubClients(options: GitHubClientOptions): (installation
   }
 
   const byInstallation = new Map<number, FleetOctokit>();
-  let repoInstallation: Promise<number> | undefined;
+  const repoInstallation = lazy(() => appClient.rest.apps.getRepoInstallation({ owner: options.owner, repo: options.repo }).then((r) => r.data.id));
   const appClient = new FleetOctokit({ ...common, authStrategy: createAppAuth, auth: { appId: auth.appId, privateKey: auth.privateKey } });
   const resolveInstallation = (fromPayload?: number): Promise<number> => {
     const known = fromPayload ?? auth.installationId;
-    if (known) return Promise.resolve(known);
-    repoInstallation ??= appClient.rest.apps.getRepoInstallation({ owner: options.owner, repo: options.repo }).then((r) => r.data.id);
-    repoInstallation.catch(() => (repoInstallation = undefined));
-    return repoInstallation;
+    return known ? Promise.resolve(known) : repoInstallation();
   };
   return async (installationId?: number) => {
     const id = await resolveInstallation(installationId);

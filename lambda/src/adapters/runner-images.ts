@@ -4,11 +4,11 @@ import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, type ECSC
 import { taskFamilyFor } from '@runner-fleet/core';
 import type { Config } from '../config.js';
 import type { RunnerImages } from '../domain/ports.js';
+import { lazyByKey } from '../runtime/lazy.js';
 
 /** ECR, ECS task definitions and CodeBuild for image: labels. */
 export function createRunnerImages(ecr: ECRClient, ecs: ECSClient, codebuild: CodeBuildClient, config: Config): RunnerImages {
   const repositoryName = config.ecrRepositoryUrl.split('/').slice(1).join('/');
-  const knownFamilies = new Map<string, Promise<string>>();
   // Images are never deleted by the fleet: once seen, an image is assumed present for this Lambda's life.
   const present = new Set<string>();
 
@@ -38,6 +38,8 @@ export function createRunnerImages(ecr: ECRClient, ecs: ECSClient, codebuild: Co
     return family;
   }
 
+  const families = lazyByKey((tag: string) => registerFamily(tag, `${config.ecrRepositoryUrl}:${tag}`));
+
   return {
     async exists(tag) {
       if (present.has(tag)) return true;
@@ -52,15 +54,7 @@ export function createRunnerImages(ecr: ECRClient, ecs: ECSClient, codebuild: Co
       }
     },
 
-    taskDefinitionFor(tag, imageUri) {
-      let family = knownFamilies.get(tag);
-      if (!family) {
-        family = registerFamily(tag, imageUri);
-        family.catch(() => knownFamilies.delete(tag));
-        knownFamilies.set(tag, family);
-      }
-      return family;
-    },
+    taskDefinitionFor: (tag) => families(tag),
 
     async startBuild(baseImage, tag) {
       const out = await codebuild.send(

@@ -88,8 +88,8 @@ export interface EventPublisher {
 /** Runner images built FROM image: labels: ECR, a task definition per image, CodeBuild. */
 export interface RunnerImages {
   exists(tag: string): Promise<boolean>;
-  /** The task definition (family) that runs this image, registered once per tag and reused. */
-  taskDefinitionFor(tag: string, imageUri: string): Promise<string>;
+  /** The task definition (family) that runs the fleet's image `tag`, registered once per tag and reused. */
+  taskDefinitionFor(tag: string): Promise<string>;
   /** Starts the build of `tag` FROM `baseImage` (undefined: the Dockerfile's default base); returns the build id. */
   startBuild(baseImage: string | undefined, tag: string): Promise<string>;
   /** CodeBuild's status of a build (IN_PROGRESS, SUCCEEDED, FAILED, …), or undefined when it does not know it. */

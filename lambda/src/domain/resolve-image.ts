@@ -35,7 +35,7 @@ export async function resolveImage(runner: QueuedRunner, deps: Deps): Promise<Im
   }
   const tag = imageTagFor(ref, config.imageContextHash);
   const image = `${config.ecrRepositoryUrl}:${tag}`;
-  return ensureBuilt(runner, { tag, image, baseImage: runner.baseImage, taskDefinition: () => deps.images.taskDefinitionFor(tag, image) }, deps);
+  return ensureBuilt(runner, { tag, image, baseImage: runner.baseImage, taskDefinition: () => deps.images.taskDefinitionFor(tag) }, deps);
 }
 
 interface Wanted {

@@ -16,6 +16,7 @@ import { createParameterReader } from '../adapters/parameters.js';
 import { createRunnerImages } from '../adapters/runner-images.js';
 import { readConfig } from '../config.js';
 import type { Deps } from '../domain/ports.js';
+import { lazy } from './lazy.js';
 import type { Log } from './logger.js';
 
 type Env = Record<string, string | undefined>;
@@ -39,18 +40,20 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
   });
 
   const ecs = new ECSClient(clientConfig(env, 'ECS'));
-  let githubRunners: Promise<ReturnType<typeof createGitHubRunners>> | undefined;
-  const github = () => {
-    githubRunners ??= readParameter(config.githubAuthParam).then((value) =>
-      createGitHubRunners(
-        createGitHubClients({ auth: parseGitHubAuth(value), baseUrl: config.githubApiUrl, owner: config.githubOwner, repo: config.githubRepoName, log, retryBaseMs: overrides.githubRetryBaseMs }),
-        config.githubOwner,
-        config.githubRepoName,
-      ),
-    );
-    githubRunners.catch(() => (githubRunners = undefined));
-    return githubRunners;
-  };
+  const github = lazy(async () =>
+    createGitHubRunners(
+      createGitHubClients({
+        auth: parseGitHubAuth(await readParameter(config.githubAuthParam)),
+        baseUrl: config.githubApiUrl,
+        owner: config.githubOwner,
+        repo: config.githubRepoName,
+        log,
+        retryBaseMs: overrides.githubRetryBaseMs,
+      }),
+      config.githubOwner,
+      config.githubRepoName,
+    ),
+  );
 
   let policyCache: { json: string; policy: LabelPolicy } | undefined;
   const labelPolicy = async (): Promise<LabelPolicy> => {

@@ -1,0 +1,28 @@
+/**
+ * A value loaded on first use and kept for the life of the Lambda. A failed
+ * load is forgotten, so the next call tries again instead of failing forever.
+ */
+export function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    if (!value) {
+      value = load();
+      value.catch(() => (value = undefined));
+    }
+    return value;
+  };
+}
+
+/** The same, one value per key. */
+export function lazyByKey<K, T>(load: (key: K) => Promise<T>): (key: K) => Promise<T> {
+  const values = new Map<K, Promise<T>>();
+  return (key) => {
+    let value = values.get(key);
+    if (!value) {
+      value = load(key);
+      value.catch(() => values.delete(key));
+      values.set(key, value);
+    }
+    return value;
+  };
+}
