@@ -1,5 +1,6 @@
 import { isOurRunnerName, isTerminal, type RunnerRecord, type RunnerStatus } from '@runner-fleet/core';
-import { dispatchEventFor, settleImageBuild } from './image-builds.js';
+import { dispatchEventFor } from './dispatch-event.js';
+import { settleImageBuild } from './image-builds.js';
 import type { Deps } from './ports.js';
 import { onTaskStateChange } from './task-state.js';
 
@@ -60,7 +61,7 @@ async function redispatchLostQueued(deps: Deps, queued: RunnerRecord[], report: 
   const now = deps.now().getTime();
   const lost = queued.filter((r) => now - Date.parse(r.updatedAt) > QUEUED_REDISPATCH_MS);
   if (lost.length === 0) return;
-  await deps.bus.publishAll(lost.map((r) => dispatchEventFor(r, 'housekeeping')));
+  await deps.bus.publishAll(lost.map((r) => dispatchEventFor(r, `housekeeping:${r.runnerId}`)));
   report.redispatched += lost.length;
 }
 

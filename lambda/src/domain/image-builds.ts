@@ -1,5 +1,6 @@
 import type { BuildStatus, RunnerRecord } from '@runner-fleet/core';
-import type { Deps, WorkflowJobDetail } from './ports.js';
+import { dispatchEventFor } from './dispatch-event.js';
+import type { Deps } from './ports.js';
 
 /** The fields of a CodeBuild Build State Change event's detail that the control plane reads. */
 export interface BuildStateDetail {
@@ -61,26 +62,6 @@ export async function settleImageBuild(tag: string, end: { buildId: string; stat
     for (const runner of waiting) await store.advance(runner.runnerId, 'failed', { statusReason: end.reason });
     return waiting.length;
   }
-  await deps.bus.publishAll(waiting.map((r) => dispatchEventFor(r, `image-build:${end.buildId}`)));
+  await deps.bus.publishAll(waiting.map((r) => dispatchEventFor(r, `image-build:${end.buildId}:${r.runnerId}`)));
   return waiting.length;
-}
-
-/** The dispatch event for a recorded runner (a woken image_building runner, or a lost queued one). */
-export function dispatchEventFor(record: RunnerRecord, cause: string): WorkflowJobDetail {
-  return {
-    action: 'queued',
-    deliveryId: `${cause}:${record.runnerId}`,
-    repo: record.repo,
-    job: { id: record.jobId, runId: record.runId, runAttempt: record.runAttempt, name: record.jobName, workflowName: record.workflowName, labels: record.labels, runnerName: null, conclusion: null },
-    runner: {
-      runnerId: record.runnerId,
-      version: record.version,
-      status: record.status === 'queued' ? 'queued' : 'image_building',
-      runnerClass: record.runnerClass ?? '',
-      cpu: record.cpu ?? 0,
-      memory: record.memory ?? 0,
-      spot: record.spot ?? false,
-      baseImage: record.baseImage,
-    },
-  };
 }

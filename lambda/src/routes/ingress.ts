@@ -1,4 +1,5 @@
 import { classifyLabels, runnerIdFor, type RunnerRecord } from '@runner-fleet/core';
+import { dispatchEventFor } from '../domain/dispatch-event.js';
 import type { Deps, WorkflowJobDetail } from '../domain/ports.js';
 import { decodeUtf8, MAX_BODY_BYTES, parsePayload } from '../webhook/body.js';
 import { reply, type WebhookRequest, type WebhookResponse } from '../webhook/http.js';
@@ -96,22 +97,7 @@ async function recordQueuedJob(
     return reply.failed(runnerId, failure);
   }
 
-  const detail: WorkflowJobDetail = {
-    action: 'queued',
-    deliveryId,
-    repo: event.repo,
-    installationId: event.installationId,
-    job: event.job,
-    runner: {
-      runnerId,
-      version: record.version,
-      runnerClass: record.runnerClass!,
-      cpu: record.cpu!,
-      memory: record.memory!,
-      spot: record.spot!,
-      ...(record.baseImage ? { baseImage: record.baseImage } : {}),
-    },
-  };
+  const detail = dispatchEventFor(record, deliveryId, event.installationId);
   try {
     await deps.bus.publish(detail);
   } catch (error) {
