@@ -51,9 +51,14 @@ export function forwardHistory(history: string[] | undefined, first: string[], l
   return order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1]!));
 }
 
+/** A DynamoDB client on the sandbox's table, for the edits a test makes behind the control plane's back. */
+export function tableClient(sandbox: Sandbox): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+}
+
 /** Moves a record's timestamps into the past, as if `minutes` had gone by (no sleeping in tests). */
 export async function backdate(sandbox: Sandbox, runnerId: string, fields: string[], minutes: number): Promise<void> {
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+  const doc = tableClient(sandbox);
   const at = new Date(Date.now() - minutes * 60_000).toISOString();
   await doc.send(
     new UpdateCommand({

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { workflowJobPayload, type Sandbox } from '../../src/index.js';
-import { backdate, nextJobId, recordHistories, startTestSandbox } from './harness.js';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { backdate, nextJobId, recordHistories, startTestSandbox, tableClient } from './harness.js';
 
 /** The one-minute housekeeping: lost dispatches, idle and stuck runners, lost task events. */
 describe('housekeeping', () => {
@@ -98,10 +99,7 @@ describe('housekeeping', () => {
     const kept = await queue(sandbox);
     const orphaned = await queue(sandbox);
     // The orphan's record is lost (e.g. deleted by hand); its task and GitHub runner live on.
-    const { DeleteCommand, DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
-    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
-    await doc.send(new DeleteCommand({ TableName: sandbox.controlPlaneEnv.RUNNER_TABLE, Key: { runnerId: orphaned } }));
+    await tableClient(sandbox).send(new DeleteCommand({ TableName: sandbox.controlPlaneEnv.RUNNER_TABLE, Key: { runnerId: orphaned } }));
     // A ghost: registered long ago by this fleet, offline, with no record.
     sandbox.github.runners.set(999, { id: 999, name: 'ecs-runner-123456', labels: ['self-hosted'], status: 'offline', busy: false, jitUsed: true });
     // Another fleet's offline runner is not ours to remove.
