@@ -1,22 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseClassSizes, type LabelPolicy } from '@runner-fleet/core';
 import { RunnerStore } from '@runner-fleet/core/store';
-import { createRunnerTasks } from '../adapters/ecs-tasks.js';
 import { createEventPublisher } from '../adapters/event-bus.js';
-import { parseGitHubAuth } from '../adapters/github-auth.js';
-import { createGitHubClients } from '../adapters/github-client.js';
-import { createGitHubRunners } from '../adapters/github-runners.js';
 import { createParameterReader } from '../adapters/parameters.js';
-import { createRunnerImages } from '../adapters/runner-images.js';
 import { readConfig } from '../config.js';
-import type { Deps } from '../domain/ports.js';
-import { lazy } from './lazy.js';
+import type { Deps, GitHubRunners, RunnerImages, RunnerTasks } from '../domain/ports.js';
+import { deferred, lazy } from './lazy.js';
 import type { Log } from './logger.js';
 
 type Env = Record<string, string | undefined>;
@@ -39,21 +31,33 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
     marshallOptions: { removeUndefinedValues: true },
   });
 
-  const ecs = new ECSClient(clientConfig(env, 'ECS'));
-  const github = lazy(async () =>
-    createGitHubRunners(
-      createGitHubClients({
-        auth: parseGitHubAuth(await readParameter(config.githubAuthParam)),
-        baseUrl: config.githubApiUrl,
-        owner: config.githubOwner,
-        repo: config.githubRepoName,
-        log,
-        retryBaseMs: overrides.githubRetryBaseMs,
-      }),
-      config.githubOwner,
-      config.githubRepoName,
-    ),
-  );
+  // What only dispatch, task-state and housekeeping use loads on first use, so a webhook's cold start skips it.
+  const ecs = lazy(async () => new (await import('@aws-sdk/client-ecs')).ECSClient(clientConfig(env, 'ECS')));
+  const github = deferred<GitHubRunners>(async () => {
+    const [{ parseGitHubAuth }, { createGitHubClients }, { createGitHubRunners }] = await Promise.all([
+      import('../adapters/github-auth.js'),
+      import('../adapters/github-client.js'),
+      import('../adapters/github-runners.js'),
+    ]);
+    const clients = createGitHubClients({
+      auth: parseGitHubAuth(await readParameter(config.githubAuthParam)),
+      baseUrl: config.githubApiUrl,
+      owner: config.githubOwner,
+      repo: config.githubRepoName,
+      log,
+      retryBaseMs: overrides.githubRetryBaseMs,
+    });
+    return createGitHubRunners(clients, config.githubOwner, config.githubRepoName);
+  });
+  const tasks = deferred<RunnerTasks>(async () => (await import('../adapters/ecs-tasks.js')).createRunnerTasks(await ecs(), config));
+  const images = deferred<RunnerImages>(async () => {
+    const [{ createRunnerImages }, { ECRClient }, { CodeBuildClient }] = await Promise.all([
+      import('../adapters/runner-images.js'),
+      import('@aws-sdk/client-ecr'),
+      import('@aws-sdk/client-codebuild'),
+    ]);
+    return createRunnerImages(new ECRClient(clientConfig(env, 'ECR')), await ecs(), new CodeBuildClient(clientConfig(env, 'CODEBUILD')), config);
+  });
 
   let policyCache: { json: string; policy: LabelPolicy } | undefined;
   const labelPolicy = async (): Promise<LabelPolicy> => {
@@ -69,14 +73,9 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
   return {
     config,
     store: new RunnerStore(doc, { tableName: config.runnerTable, retentionDays: config.recordRetentionDays }),
-    github: {
-      generateJitConfig: async (request) => (await github()).generateJitConfig(request),
-      findRunner: async (name, installationId) => (await github()).findRunner(name, installationId),
-      deleteRunner: async (id, installationId) => (await github()).deleteRunner(id, installationId),
-      listRunners: async (prefix) => (await github()).listRunners(prefix),
-    },
-    tasks: createRunnerTasks(ecs, config),
-    images: createRunnerImages(new ECRClient(clientConfig(env, 'ECR')), ecs, new CodeBuildClient(clientConfig(env, 'CODEBUILD')), config),
+    github,
+    tasks,
+    images,
     bus: createEventPublisher(new EventBridgeClient(clientConfig(env, 'EVENTBRIDGE')), config.eventBusName),
     webhookSecrets: async () => (await readParameter(config.webhookSecretParam)).split('\n').map((s) => s.trim()).filter(Boolean),
     labelPolicy,

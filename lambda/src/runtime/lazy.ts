@@ -26,3 +26,18 @@ export function lazyByKey<K, T>(load: (key: K) => Promise<T>): (key: K) => Promi
     return value;
   };
 }
+
+/**
+ * An object whose methods are all async, loaded (module and client) on the
+ * first call of any of them: ingress never pays for what only dispatch uses.
+ */
+export function deferred<T extends object>(load: () => Promise<T>): T {
+  const target = lazy(load);
+  return new Proxy({} as T, {
+    // Not a promise: `then` must stay undefined, or awaiting the object would call into it.
+    get: (_, method) => (method === 'then' ? undefined : async (...args: unknown[]) => {
+      const loaded = (await target()) as Record<PropertyKey, (...a: unknown[]) => unknown>;
+      return loaded[method]!(...args);
+    }),
+  });
+}

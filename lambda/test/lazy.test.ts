@@ -1,0 +1,30 @@
+import { describe, expect, it } from '@jest/globals';
+import { deferred, lazy } from '../src/runtime/lazy.js';
+
+describe('lazy values', () => {
+  it('loads once, and forgets a failed load so the next call tries again', async () => {
+    let loads = 0;
+    const value = lazy(async () => {
+      loads++;
+      if (loads === 1) throw new Error('SSM unavailable');
+      return 'loaded';
+    });
+    await expect(value()).rejects.toThrow('SSM unavailable');
+    expect(await value()).toBe('loaded');
+    expect(await value()).toBe('loaded');
+    expect(loads).toBe(2);
+  });
+
+  it('defers loading an object until a method is called, and is not a thenable', async () => {
+    let loads = 0;
+    const api = deferred(async () => {
+      loads++;
+      return { greet: async (name: string) => `hello ${name}` };
+    });
+    expect(loads).toBe(0);
+    expect(await Promise.resolve(api)).toBe(api);
+    expect(await api.greet('fleet')).toBe('hello fleet');
+    expect(await api.greet('again')).toBe('hello again');
+    expect(loads).toBe(1);
+  });
+});
