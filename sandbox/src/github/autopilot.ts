@@ -47,19 +47,7 @@ export class Autopilot {
   /** A workflow run queues a job: GitHub records it and sends `queued`. */
   async queueJob(labels: string[], fields: { name?: string; runId?: number } = {}): Promise<SimJob> {
     const id = this.nextJobId++;
-    const job: SimJob = {
-      id,
-      runId: fields.runId ?? id - 1000,
-      runAttempt: 1,
-      name: fields.name ?? 'build',
-      workflowName: 'CI',
-      labels,
-      status: 'queued',
-      conclusion: null,
-      runnerName: null,
-      runnerId: null,
-      createdAt: new Date().toISOString(),
-    };
+    const job = queuedJob({ id, runId: fields.runId ?? id - 1000, name: fields.name, labels });
     this.github.jobs.set(id, job);
     await this.notify('queued', job);
     if (this.options.enabled) this.assignWaitingRunners();
@@ -77,19 +65,7 @@ export class Autopilot {
       const payload = JSON.parse(json) as { action?: string; workflow_job?: { id: number; run_id: number; run_attempt?: number; name?: string; workflow_name?: string; labels: string[] } };
       const wj = payload.workflow_job;
       if (payload.action !== 'queued' || !wj || this.github.jobs.has(wj.id)) return;
-      this.github.jobs.set(wj.id, {
-        id: wj.id,
-        runId: wj.run_id,
-        runAttempt: wj.run_attempt ?? 1,
-        name: wj.name ?? 'build',
-        workflowName: wj.workflow_name ?? 'CI',
-        labels: wj.labels,
-        status: 'queued',
-        conclusion: null,
-        runnerName: null,
-        runnerId: null,
-        createdAt: new Date().toISOString(),
-      });
+      this.github.jobs.set(wj.id, queuedJob({ id: wj.id, runId: wj.run_id, runAttempt: wj.run_attempt, name: wj.name, workflowName: wj.workflow_name, labels: wj.labels }));
       if (this.options.enabled) this.assignWaitingRunners();
     } catch {
       // Not a payload the simulated GitHub can take over; the control plane already answered it.
@@ -198,4 +174,21 @@ export class Autopilot {
     }, ms);
     this.timers.add(timer);
   }
+}
+
+/** A job as GitHub holds it while it waits for a runner. */
+function queuedJob(fields: { id: number; runId: number; runAttempt?: number; name?: string; workflowName?: string; labels: string[] }): SimJob {
+  return {
+    id: fields.id,
+    runId: fields.runId,
+    runAttempt: fields.runAttempt ?? 1,
+    name: fields.name ?? 'build',
+    workflowName: fields.workflowName ?? 'CI',
+    labels: fields.labels,
+    status: 'queued',
+    conclusion: null,
+    runnerName: null,
+    runnerId: null,
+    createdAt: new Date().toISOString(),
+  };
 }
