@@ -10,3 +10,4 @@ export * from './runner-record.js';
 // The DynamoDB-backed RunnerStore is its own entry, '@runner-fleet/core/store', so pure code loads no AWS SDK.
 export type { RunnerStore, RecordRef, AdvanceResult, ListPage, RunnerStoreOptions } from './runner-store.js';
 export type { ImageBuildRecord, BuildStatus } from './runner-store.js';
+export type { CapacityLedger } from './capacity-ledger.js';

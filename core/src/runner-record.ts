@@ -27,12 +27,21 @@ export interface RunnerRecord {
   startedAt?: string;
   finishedAt?: string;
   expiresAt?: number;
+  /** Set while the runner waits to be dispatched again (no free slot, or ECS had no capacity): not before this time. */
+  retryAt?: string;
+  /** RunTask attempts that started nothing (capacity, throttling); the launch fails after MAX_LAUNCH_ATTEMPTS. */
+  launchAttempts?: number;
+  /** Times housekeeping dispatched this runner again after its dispatch was lost; bounded, then failed. */
+  redispatches?: number;
   version: number;
 }
 
 /** Fields a transition may set besides status, statusReason and the timestamps. */
 export type RunnerUpdate = Partial<
-  Pick<RunnerRecord, 'assignedJobId' | 'image' | 'taskArn' | 'githubRunnerId' | 'conclusion' | 'startedAt' | 'finishedAt' | 'statusReason'>
+  Pick<
+    RunnerRecord,
+    'assignedJobId' | 'image' | 'taskArn' | 'githubRunnerId' | 'conclusion' | 'startedAt' | 'finishedAt' | 'statusReason' | 'retryAt' | 'launchAttempts' | 'redispatches'
+  >
 >;
 
 /** ECS `startedBy` allows 36 characters; the runner id is used there verbatim. */

@@ -8,9 +8,12 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { CapacityLedger } from './capacity-ledger.js';
 import { IllegalTransitionError, StaleRecordError } from './errors.js';
 import type { RunnerRecord, RunnerUpdate } from './runner-record.js';
 import { canTransition, isTerminal, type RunnerStatus } from './statuses.js';
+
+export { CapacityLedger, CAPACITY_LEDGER_KEY } from './capacity-ledger.js';
 
 export const STATUS_INDEX = 'status-index';
 /**
@@ -85,12 +88,15 @@ export interface ListPage {
  */
 export class RunnerStore {
   private readonly now: () => Date;
+  /** The MAX_RUNNERS slots; every terminal transition frees the runner's slot. */
+  readonly capacity: CapacityLedger;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly options: RunnerStoreOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.capacity = new CapacityLedger(doc, options.tableName, this.now);
   }
 
   get tableName(): string {
@@ -125,6 +131,8 @@ export class RunnerStore {
    * Moves `ref` to `to`, conditional on the record still being at ref's
    * status and version. Throws IllegalTransitionError before writing anything
    * when DESIGN §4 forbids the move, StaleRecordError when the record changed.
+   * A runner that ends gives up its slot, whichever path ended it. Leaving
+   * the queue drops the waiting mark (retryAt).
    */
   async transition(ref: RecordRef, to: RunnerStatus, update: RunnerUpdate = {}): Promise<RunnerRecord> {
     if (!canTransition(ref.status, to)) throw new IllegalTransitionError(ref.runnerId, ref.status, to);
@@ -134,13 +142,49 @@ export class RunnerStore {
       fields.finishedAt ??= at.toISOString();
       fields.expiresAt = this.expiry(at);
     }
-    return this.write(ref, fields);
+    const record = await this.write(ref, fields, 'retryAt' in update ? [] : ['retryAt']);
+    if (isTerminal(to)) await this.capacity.release(ref.runnerId);
+    return record;
   }
 
-  /** Sets fields without changing status (e.g. the taskArn of a runner that is already busy). */
-  async patch(ref: RecordRef, update: RunnerUpdate): Promise<RunnerRecord> {
+  /** Sets fields without changing status (e.g. the taskArn of a runner that is already busy); `remove` drops attributes. */
+  async patch(ref: RecordRef, update: RunnerUpdate, remove: Array<keyof RunnerUpdate> = []): Promise<RunnerRecord> {
     if (isTerminal(ref.status)) throw new IllegalTransitionError(ref.runnerId, ref.status, ref.status);
-    return this.write(ref, { ...update, updatedAt: this.now().toISOString() });
+    return this.write(ref, { ...update, updatedAt: this.now().toISOString() }, remove);
+  }
+
+  /**
+   * Runners waiting to be dispatched again whose retryAt has come, oldest job
+   * first: queued ones, and image_building ones whose image is ready. Reads
+   * at most `maxPages` pages of each status, so a huge queue costs bounded work.
+   */
+  async listWaiting(limit: number, maxPages = 5): Promise<RunnerRecord[]> {
+    const now = this.now().toISOString();
+    const found: RunnerRecord[] = [];
+    for (const status of ['queued', 'image_building'] as const) {
+      let startKey: Record<string, unknown> | undefined;
+      let pages = 0;
+      let ofStatus = 0;
+      do {
+        const out = await this.doc.send(
+          new QueryCommand({
+            TableName: this.options.tableName,
+            IndexName: STATUS_INDEX,
+            KeyConditionExpression: '#status = :status',
+            FilterExpression: 'retryAt <= :now',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':status': status, ':now': now },
+            ScanIndexForward: true,
+            Limit: 200,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        found.push(...((out.Items ?? []) as RunnerRecord[]));
+        ofStatus += out.Items?.length ?? 0;
+        startKey = out.LastEvaluatedKey;
+      } while (startKey && ++pages < maxPages && ofStatus < limit);
+    }
+    return found.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).slice(0, limit);
   }
 
   /**
@@ -334,7 +378,7 @@ export class RunnerStore {
     return { records: (out.Items ?? []) as RunnerRecord[], nextKey: out.LastEvaluatedKey };
   }
 
-  private async write(ref: RecordRef, fields: Record<string, unknown>): Promise<RunnerRecord> {
+  private async write(ref: RecordRef, fields: Record<string, unknown>, remove: string[] = []): Promise<RunnerRecord> {
     const names: Record<string, string> = { '#status': 'status', '#version': 'version' };
     const values: Record<string, unknown> = { ':expectedStatus': ref.status, ':expectedVersion': ref.version, ':nextVersion': ref.version + 1 };
     const sets = ['#version = :nextVersion'];
@@ -344,12 +388,16 @@ export class RunnerStore {
       values[`:${key}`] = value;
       sets.push(`#${key} = :${key}`);
     }
+    const removed = remove.filter((key) => fields[key] === undefined).map((key) => {
+      names[`#${key}`] = key;
+      return `#${key}`;
+    });
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: { runnerId: ref.runnerId },
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${removed.length ? ` REMOVE ${removed.join(', ')}` : ''}`,
           ConditionExpression: '#status = :expectedStatus AND #version = :expectedVersion',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,

@@ -28,6 +28,8 @@ export interface Config {
   defaultClass: string;
   maxRunners: number;
   idleTimeoutSeconds: number;
+  /** A busy runner is stopped and failed after this long (GitHub's default job timeout is 6 hours). */
+  maxJobSeconds: number;
   runnerNamePrefix: string;
   allowedBaseImages: string[];
   runnerExtraLabels: string[];
@@ -119,6 +121,7 @@ export function readConfig(env: Env): Config {
     defaultClass: optional('DEFAULT_CLASS', 'small').toLowerCase(),
     maxRunners: integer('MAX_RUNNERS', 100, 1),
     idleTimeoutSeconds: integer('IDLE_TIMEOUT_SECONDS', 600, 30),
+    maxJobSeconds: integer('MAX_JOB_SECONDS', 25_200, 60),
     runnerNamePrefix,
     allowedBaseImages,
     runnerExtraLabels: list('RUNNER_EXTRA_LABELS', { required: false }),

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, EventBridgeEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, EventBridgeEvent } from 'aws-lambda';
 import type { Deps, WorkflowJobDetail } from './domain/ports.js';
 import type { TaskStateDetail } from './domain/task-state.js';
 import { dispatch } from './routes/dispatch.js';
@@ -28,6 +28,15 @@ export function routeOf(event: unknown): Route {
   return 'unknown';
 }
 
+/** Housekeeping stops starting new work this long before the Lambda would time out. */
+const HOUSEKEEPING_RESERVE_MS = 5_000;
+const DEFAULT_HOUSEKEEPING_BUDGET_MS = 20_000;
+
+function housekeepingBudget(context: Pick<Context, 'getRemainingTimeInMillis'> | undefined): number {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  return remaining === undefined ? DEFAULT_HOUSEKEEPING_BUDGET_MS : Math.max(1_000, remaining - HOUSEKEEPING_RESERVE_MS);
+}
+
 /**
  * Builds the Lambda handler around a dependency loader (called once, on the
  * first event). Webhook errors become a generic 500 with details in the logs;
@@ -36,7 +45,7 @@ export function routeOf(event: unknown): Route {
 export function createHandler(loadDeps: () => Promise<Deps>, fallbackLog: Log) {
   const getDeps = lazy(loadDeps);
 
-  return async function handler(event: ControlPlaneEvent): Promise<APIGatewayProxyStructuredResultV2 | void> {
+  return async function handler(event: ControlPlaneEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<APIGatewayProxyStructuredResultV2 | void> {
     const route = routeOf(event);
     if (route === 'ingress') {
       let log = fallbackLog;
@@ -64,13 +73,16 @@ export function createHandler(loadDeps: () => Promise<Deps>, fallbackLog: Log) {
         case 'image-build':
           return await imageBuild(bridged.detail as BuildStateDetail, d);
         case 'housekeeping':
-          return await housekeeping(d);
+          await housekeeping(d, { budgetMs: housekeepingBudget(context) });
+          return;
         default:
           d.log.error('unrecognised event; dropped', { source: (event as { source?: unknown }).source });
       }
     } catch (error) {
       d.log.error('event failed; it will be retried', { error });
       throw error;
+    } finally {
+      d.metrics.flush();
     }
   };
 }

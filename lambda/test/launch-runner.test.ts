@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RunnerStore } from '@runner-fleet/core';
 import { DISPATCH_LEASE_MS, launchRunner } from '../src/domain/launch-runner.js';
-import { LaunchRefusedError, RetryableError } from '../src/domain/ports.js';
+import { LAUNCH_BACKOFF_BASE_MS, MAX_LAUNCH_ATTEMPTS } from '../src/domain/capacity.js';
+import { CapacityError, LaunchRefusedError, RetryableError } from '../src/domain/ports.js';
 import { makeDeps, queuedJob, startTable } from './support/fixtures.js';
 
 describe('launchRunner (queued → starting)', () => {
@@ -78,14 +79,39 @@ describe('launchRunner (queued → starting)', () => {
     expect(await store.get(runnerId)).toMatchObject({ status: 'starting', githubRunnerId: fresh });
   });
 
-  it('throws (so the event is retried) when ECS starts no task, records nothing, and unregisters the runner', async () => {
+  it('waits with a backoff when ECS starts no task: counts the attempt, unregisters the runner and frees its slot', async () => {
     const deps = makeDeps(store, table.clock);
     const { detail } = await queuedJob(store, table.clock);
-    deps.tasks.nextRunError = new RetryableError('RunTask started no task: Capacity is unavailable at this time');
-    await expect(launchRunner(detail, detail.runner!, deps)).rejects.toThrow(/Capacity is unavailable/);
-    expect((await store.get(detail.runner!.runnerId))?.status).toBe('queued');
-    // The retry registers afresh instead of waiting out the lease of a registration with no task.
-    expect(deps.github.registered.has(detail.runner!.runnerId)).toBe(false);
+    const runnerId = detail.runner!.runnerId;
+    deps.tasks.nextRunError = new CapacityError('RunTask started no task: Capacity is unavailable at this time');
+
+    await launchRunner(detail, detail.runner!, deps);
+
+    const record = await store.get(runnerId);
+    expect(record).toMatchObject({ status: 'queued', launchAttempts: 1, retryAt: new Date(table.clock.now.getTime() + LAUNCH_BACKOFF_BASE_MS).toISOString() });
+    expect(record?.statusReason).toBe(`RunTask started no task: Capacity is unavailable at this time (attempt 1 of ${MAX_LAUNCH_ATTEMPTS}; next try in 30 s)`);
+    // The next attempt registers afresh instead of waiting out the lease of a registration with no task.
+    expect(deps.github.registered.has(runnerId)).toBe(false);
+    expect((await store.capacity.holders()).has(runnerId)).toBe(false);
+    expect(deps.metrics.totals.get('LaunchFailures/capacity')).toBe(1);
+  });
+
+  it(`fails the runner with the reason after ${MAX_LAUNCH_ATTEMPTS} attempts that started nothing`, async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    const runnerId = detail.runner!.runnerId;
+    for (let attempt = 1; attempt <= MAX_LAUNCH_ATTEMPTS; attempt++) {
+      const current = (await store.get(runnerId))!;
+      deps.tasks.nextRunError = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      await launchRunner(detail, { ...detail.runner!, version: current.version }, deps);
+    }
+    expect(await store.get(runnerId)).toMatchObject({
+      status: 'failed',
+      launchAttempts: MAX_LAUNCH_ATTEMPTS,
+      statusReason: `no task started after ${MAX_LAUNCH_ATTEMPTS} attempts: ECS throttled RunTask: Rate exceeded`,
+    });
+    expect(deps.tasks.started.has(runnerId)).toBe(false);
+    expect(deps.github.registered.has(runnerId)).toBe(false);
   });
 
   it('keeps the registration when RunTask fails ambiguously (a task may exist)', async () => {
@@ -94,6 +120,8 @@ describe('launchRunner (queued → starting)', () => {
     deps.tasks.nextRunError = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
     await expect(launchRunner(detail, detail.runner!, deps)).rejects.toThrow(/socket hang up/);
     expect(deps.github.registered.has(detail.runner!.runnerId)).toBe(true);
+    // So does the slot: the retry (or the lease audit) finds out whether a task exists.
+    expect((await store.capacity.holders()).has(detail.runner!.runnerId)).toBe(true);
   });
 
   it('records failed and unregisters the runner when ECS refuses the launch for good', async () => {

@@ -1,5 +1,7 @@
-import { isOurRunnerName, isTerminal, type RunnerRecord, type RunnerStatus } from '@runner-fleet/core';
+import { isOurRunnerName, isTerminal, StaleRecordError, type RunnerRecord, type RunnerStatus } from '@runner-fleet/core';
+import { fillFreeSlots } from './capacity.js';
 import { dispatchEventFor } from './dispatch-event.js';
+import { DISPATCH_LEASE_MS } from './launch-runner.js';
 import { settleImageBuild } from './image-builds.js';
 import type { Deps } from './ports.js';
 import { onTaskStateChange } from './task-state.js';
@@ -10,11 +12,15 @@ export const IMAGE_BUILD_TIMEOUT_MS = 45 * 60 * 1000;
 export const QUEUED_REDISPATCH_MS = 10 * 60 * 1000;
 /** Fargate pulls and starts a task well within this; longer means it is stuck. */
 export const STARTING_TIMEOUT_MS = 10 * 60 * 1000;
+/** A lost dispatch is sent again at most this many times; then the runner fails (a poison job never loops). */
+export const MAX_REDISPATCHES = 3;
 /** Bounded work per run: a huge backlog is worked through over several runs, never by one long one. */
 const MAX_WAITING_PER_RUN = 2000;
 const MAX_RECORDS_PER_SWEEP = 1000;
 
 export interface HousekeepingReport {
+  /** The time budget ran out before every sweep ran; the next run continues. */
+  truncated: boolean;
   imageBuildsSettled: number;
   imageBuildsTimedOut: number;
   redispatched: number;
@@ -23,26 +29,86 @@ export interface HousekeepingReport {
   reconciled: number;
   orphanTasksStopped: number;
   ghostRunnersRemoved: number;
+  busyTimedOut: number;
+  failedAfterRedispatches: number;
+  leakedSlotsFreed: number;
+  slotsFilled: number;
+  activeRunners: number;
 }
 
 /**
- * The schedule (every minute). Runners waiting in image_building are woken or
- * failed when their build ended without an event reaching us, and a build that
- * never reports is failed after IMAGE_BUILD_TIMEOUT_MS.
+ * The schedule (every minute): the sweeps below, each bounded, within a time
+ * budget (a huge backlog is worked through over several runs, never by one
+ * that times out). Runners waiting in image_building are woken or failed when
+ * their build ended without an event reaching us, and a build that never
+ * reports is failed after IMAGE_BUILD_TIMEOUT_MS.
  */
-export async function housekeeping(deps: Deps): Promise<HousekeepingReport> {
-  const report: HousekeepingReport = { imageBuildsSettled: 0, imageBuildsTimedOut: 0, redispatched: 0, reaped: 0, stuckStarting: 0, reconciled: 0, orphanTasksStopped: 0, ghostRunnersRemoved: 0 };
-  // One read of the live records serves every sweep below.
+export async function housekeeping(deps: Deps, options: { budgetMs?: number } = {}): Promise<HousekeepingReport> {
+  const report: HousekeepingReport = {
+    truncated: false,
+    imageBuildsSettled: 0,
+    imageBuildsTimedOut: 0,
+    redispatched: 0,
+    reaped: 0,
+    stuckStarting: 0,
+    reconciled: 0,
+    orphanTasksStopped: 0,
+    ghostRunnersRemoved: 0,
+    busyTimedOut: 0,
+    failedAfterRedispatches: 0,
+    leakedSlotsFreed: 0,
+    slotsFilled: 0,
+    activeRunners: 0,
+  };
+  const deadline = Date.now() + (options.budgetMs ?? 20_000);
+  const sweeps: Array<(live: Live) => Promise<unknown>> = [
+    (live) => redispatchLostQueued(deps, live.queued, report),
+    async (live) => (live.described = await reconcileLiveRunners(deps, live.withTasks, report, deadline)),
+    (live) => stopOrphanTasks(deps, live.ids, live.described, report),
+    (live) => removeGhostRunners(deps, live.ids, report),
+    async () => deps.config.imageBuildProject && settleImageBuilds(deps, report),
+    (live) => freeLeakedSlots(deps, live.withTasks, report),
+    async () => (report.slotsFilled = await fillFreeSlots(deps)),
+  ];
+  // One read of the live records serves every sweep.
   const queued = await records(deps, 'queued');
   const withTasks = [...(await records(deps, 'starting')), ...(await records(deps, 'idle')), ...(await records(deps, 'busy'))];
-  const live = new Set([...queued, ...withTasks].map((r) => r.runnerId));
-  await redispatchLostQueued(deps, queued, report);
-  const described = await reconcileLiveRunners(deps, withTasks, report);
-  await stopOrphanTasks(deps, live, described, report);
-  await removeGhostRunners(deps, live, report);
-  if (deps.config.imageBuildProject) await settleImageBuilds(deps, report);
-  if (Object.values(report).some((n) => n > 0)) deps.log.info('housekeeping', { ...report });
+  const live: Live = { queued, withTasks, ids: new Set([...queued, ...withTasks].map((r) => r.runnerId)), described: new Set() };
+  for (const sweep of sweeps) {
+    if (Date.now() > deadline) {
+      report.truncated = true;
+      break;
+    }
+    await sweep(live);
+  }
+  report.activeRunners = (await deps.store.capacity.holders()).size;
+  recordMetrics(deps, report, queued);
+  const { activeRunners, ...actions } = report;
+  if (Object.values(actions).some((n) => n)) deps.log.info('housekeeping', { ...report, activeRunners });
   return report;
+}
+
+interface Live {
+  queued: RunnerRecord[];
+  withTasks: RunnerRecord[];
+  ids: Set<string>;
+  /** Task ARNs DescribeTasks answered for during reconciliation. */
+  described: Set<string>;
+}
+
+function recordMetrics(deps: Deps, report: HousekeepingReport, queued: RunnerRecord[]): void {
+  const { metrics, config } = deps;
+  metrics.count('RunnersReaped', report.reaped);
+  metrics.count('RunnersReconciled', report.reconciled);
+  metrics.count('StuckStartingFailed', report.stuckStarting);
+  metrics.count('JobsOverMaxDuration', report.busyTimedOut);
+  metrics.count('OrphanTasksStopped', report.orphanTasksStopped);
+  metrics.count('GhostRunnersRemoved', report.ghostRunnersRemoved);
+  metrics.count('DispatchesRetried', report.redispatched);
+  metrics.count('LeakedSlotsFreed', report.leakedSlotsFreed);
+  metrics.count('ActiveRunners', report.activeRunners);
+  metrics.count('RunnerCap', config.maxRunners);
+  metrics.count('RunnersWaitingForSlot', queued.filter((r) => r.retryAt !== undefined).length);
 }
 
 async function records(deps: Deps, status: RunnerStatus): Promise<RunnerRecord[]> {
@@ -56,28 +122,74 @@ async function records(deps: Deps, status: RunnerStatus): Promise<RunnerRecord[]
   return found;
 }
 
-/** queued records whose dispatch event was lost: dispatch them again (dispatch is idempotent). */
+/**
+ * queued records whose dispatch event was lost (or ended in the dead-letter
+ * queue): dispatch them again, at most MAX_REDISPATCHES times; then fail them,
+ * so a job that can never launch does not loop. Runners waiting for a slot or
+ * for capacity (retryAt) are not lost: fillFreeSlots dispatches them.
+ */
 async function redispatchLostQueued(deps: Deps, queued: RunnerRecord[], report: HousekeepingReport): Promise<void> {
   const now = deps.now().getTime();
-  const lost = queued.filter((r) => now - Date.parse(r.updatedAt) > QUEUED_REDISPATCH_MS);
-  if (lost.length === 0) return;
-  await deps.bus.publishAll(lost.map((r) => dispatchEventFor(r, `housekeeping:${r.runnerId}`)));
-  report.redispatched += lost.length;
+  const lost = queued.filter((r) => r.retryAt === undefined && now - Date.parse(r.updatedAt) > QUEUED_REDISPATCH_MS);
+  const events = [];
+  for (const record of lost) {
+    const count = (record.redispatches ?? 0) + 1;
+    try {
+      if (count > MAX_REDISPATCHES) {
+        const reason = `dispatch failed ${MAX_REDISPATCHES + 1} times over ${Math.round(((MAX_REDISPATCHES + 1) * QUEUED_REDISPATCH_MS) / 60000)} minutes; see the control plane's logs and dead-letter queue`;
+        await deps.store.transition(record, 'failed', { statusReason: reason });
+        deps.metrics.count('LaunchFailures', 1, { reason: 'dispatch' });
+        report.failedAfterRedispatches++;
+        continue;
+      }
+      const taken = await deps.store.patch(record, { redispatches: count, statusReason: `dispatch lost; dispatched again (${count} of ${MAX_REDISPATCHES})` });
+      events.push(dispatchEventFor(taken, `housekeeping:${taken.runnerId}:${count}`));
+    } catch (error) {
+      if (!(error instanceof StaleRecordError)) throw error; // it moved on meanwhile: not lost
+    }
+  }
+  if (events.length === 0) return;
+  await deps.bus.publishAll(events);
+  report.redispatched += events.length;
+}
+
+/**
+ * Slots whose runner is not active: its record ended by a path that could not
+ * release (an operator's terminate racing a claim), or it never left the
+ * queue within the dispatch lease (the dispatch died after claiming).
+ */
+async function freeLeakedSlots(deps: Deps, withTasks: RunnerRecord[], report: HousekeepingReport): Promise<void> {
+  const now = deps.now().getTime();
+  const active = new Set(withTasks.map((r) => r.runnerId));
+  for (const [runnerId, claimedAt] of await deps.store.capacity.holders()) {
+    if (now - claimedAt < DISPATCH_LEASE_MS || active.has(runnerId)) continue;
+    const record = await deps.store.get(runnerId);
+    if (record && ['starting', 'idle', 'busy'].includes(record.status)) continue;
+    if (await deps.store.capacity.release(runnerId)) {
+      deps.log.warn('freed a runner slot whose runner is not active', { runnerId, status: record?.status ?? 'no record' });
+      report.leakedSlotsFreed++;
+    }
+  }
 }
 
 /**
  * starting, idle and busy runners against ECS: a task that stopped (or that
  * ECS no longer knows) is recorded as its STOPPED event would have been; a
- * task stuck before RUNNING is stopped and failed; an idle runner past
+ * task stuck before RUNNING is stopped and failed; a busy runner past
+ * MAX_JOB_SECONDS is failed and stopped; an idle runner past
  * IDLE_TIMEOUT_SECONDS is removed from GitHub first (left alone if a job just
  * landed on it), then its task is stopped and it is cancelled.
  */
-async function reconcileLiveRunners(deps: Deps, withTasks: RunnerRecord[], report: HousekeepingReport): Promise<Set<string>> {
+async function reconcileLiveRunners(deps: Deps, withTasks: RunnerRecord[], report: HousekeepingReport, deadline: number): Promise<Set<string>> {
   const { store, tasks, github, config, log } = deps;
   const now = deps.now().getTime();
   const live = withTasks.filter((r) => r.taskArn);
   const described = new Set<string>();
   for (let i = 0; i < live.length; i += 100) {
+    if (Date.now() > deadline) {
+      report.truncated = true;
+      break;
+    }
     const batch = live.slice(i, i + 100);
     const known = await tasks.describe(batch.map((r) => r.taskArn!));
     for (const arn of known.keys()) described.add(arn);
@@ -95,6 +207,16 @@ async function reconcileLiveRunners(deps: Deps, withTasks: RunnerRecord[], repor
           await tasks.stop(runner.taskArn!, reason);
           if (runner.githubRunnerId) await github.deleteRunner(runner.githubRunnerId);
           report.stuckStarting++;
+        }
+        continue;
+      }
+      if (runner.status === 'busy' && now - Date.parse(runner.startedAt ?? runner.updatedAt) > config.maxJobSeconds * 1000) {
+        const reason = `job ${runner.assignedJobId ?? runner.jobId} ran longer than MAX_JOB_SECONDS (${config.maxJobSeconds} s); task stopped`;
+        const result = await store.advance(runner.runnerId, 'failed', { statusReason: reason });
+        if (result.changed) {
+          log.warn('stopped a runner past the maximum job duration', { runnerId: runner.runnerId });
+          await tasks.stop(runner.taskArn!, reason);
+          report.busyTimedOut++;
         }
         continue;
       }

@@ -1,4 +1,5 @@
 import { isOurRunnerName, runnerIdFor } from '@runner-fleet/core';
+import { fillFreeSlots } from './capacity.js';
 import type { Deps, WorkflowJobDetail } from './ports.js';
 
 /** in_progress: the runner GitHub gave the job is busy with it (it may not be the job's own runner). */
@@ -30,6 +31,7 @@ export async function recordJobCompleted(detail: WorkflowJobDetail, deps: Deps):
       statusReason: `job ${job.id} completed: ${conclusion}`,
     });
     if (!result.changed) log.info('completion not recorded on the runner', { runnerName: job.runnerName, reason: result.reason });
+    else await fillFreeSlots(deps);
   }
 
   const ownRunnerId = runnerIdFor(config.runnerNamePrefix, job.id);

@@ -1,5 +1,6 @@
 import { isTerminal, StaleRecordError, type RecordRef } from '@runner-fleet/core';
 import { CapacityError, LaunchRefusedError, RetryableError, type Deps, type LaunchSpec, type QueuedRunner, type WorkflowJobDetail } from './ports.js';
+import { retryLaunchLater, waitForSlot } from './capacity.js';
 import { resolveImage } from './resolve-image.js';
 
 /**
@@ -10,19 +11,62 @@ import { resolveImage } from './resolve-image.js';
 export const DISPATCH_LEASE_MS = 120_000;
 
 /**
- * queued → starting: register a JIT runner, start its task, record the task.
- * Happy path: one GitHub call, RunTask, one conditional update. Every retry
+ * queued → starting: claim a runner slot, register a JIT runner, start its
+ * task, record the task. Happy path: the slot's conditional write, one GitHub
+ * call, RunTask, one conditional update. Every retry
  * path finds what an earlier attempt did instead of doing it twice: the
  * RunTask clientToken is the runner id, and GitHub refuses a second runner
  * with the same name.
  */
 export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunner, deps: Deps): Promise<void> {
-  const { config, log } = deps;
+  const { config, store } = deps;
   const resolved = await resolveImage(runner, deps);
   if (resolved.kind !== 'ready') return;
-  const { taskDefinition, image } = resolved;
   const ref: RecordRef = resolved.ref ?? { runnerId: runner.runnerId, status: runner.status ?? 'queued', version: runner.version };
 
+  // The slot comes first: over the cap nothing is registered or started, and the runner waits its turn.
+  if (!(await store.capacity.claim(runner.runnerId, config.maxRunners))) return waitForSlot(runner.runnerId, deps);
+  let outcome: LaunchOutcome;
+  try {
+    outcome = await launchWithSlot(detail, runner, { ...resolved, ref }, deps);
+  } catch (error) {
+    // GitHub failed before RunTask, or ECS answered and started nothing: no task holds the slot. After an
+    // ambiguous RunTask failure (a timeout) a task may exist: the slot stays until the retry finds out.
+    if (!(error instanceof AmbiguousLaunchError)) await store.capacity.release(runner.runnerId);
+    throw error instanceof AmbiguousLaunchError ? error.original : error;
+  }
+  if (outcome.kind === 'no-task') {
+    await store.capacity.release(runner.runnerId);
+    deps.metrics.count('LaunchFailures', 1, { reason: outcome.reason });
+    const next = await retryLaunchLater(runner.runnerId, outcome.message, deps);
+    deps.log.warn('no task started; the launch is retried later', { reason: outcome.message, next });
+  } else if (outcome.kind === 'ended') {
+    await store.capacity.release(runner.runnerId);
+  }
+}
+
+type LaunchOutcome =
+  | { kind: 'started' }
+  /** The runner ended meanwhile (cancelled, failed): nothing runs for it. */
+  | { kind: 'ended' }
+  /** ECS answered and started nothing; worth another try later. */
+  | { kind: 'no-task'; reason: 'capacity' | 'throttled' | 'no-task'; message: string };
+
+/** RunTask failed in a way that leaves open whether a task exists. */
+class AmbiguousLaunchError extends Error {
+  constructor(readonly original: unknown) {
+    super('RunTask failed without saying whether a task started');
+  }
+}
+
+async function launchWithSlot(
+  detail: WorkflowJobDetail,
+  runner: QueuedRunner,
+  resolved: { taskDefinition: string; image: string; ref: RecordRef },
+  deps: Deps,
+): Promise<LaunchOutcome> {
+  const { config, log } = deps;
+  const { taskDefinition, image, ref } = resolved;
   let jit = await deps.github.generateJitConfig({
     name: runner.runnerId,
     labels: detail.job.labels,
@@ -31,7 +75,7 @@ export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunn
   });
   if (jit === 'exists') {
     const resumed = await resumeEarlierAttempt(detail, runner, deps);
-    if (resumed === 'done') return;
+    if ('kind' in resumed) return resumed;
     jit = resumed;
   }
 
@@ -52,27 +96,32 @@ export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunn
   } catch (error) {
     if (error instanceof LaunchRefusedError) {
       await deps.github.deleteRunner(jit.githubRunnerId, detail.installationId);
+      deps.metrics.count('LaunchFailures', 1, { reason: 'refused' });
       await failLaunch(runner.runnerId, `ECS refused to start the task: ${error.message}`, deps);
-      return;
+      return { kind: 'ended' };
     }
-    // ECS answered and started nothing (no capacity, throttled): unregister, so the retry starts clean.
-    // An ambiguous failure (timeout) keeps the registration: a task may exist, and the retry will find it.
-    if (error instanceof RetryableError || (error as { name?: string }).name === 'ThrottlingException') {
-      await deps.github.deleteRunner(jit.githubRunnerId, detail.installationId).catch((deleteError: unknown) =>
-        // The retry copes with a leftover registration (after the dispatch lease); the launch error matters more.
-        log.warn('could not unregister the runner after a failed launch', { deleteError }),
-      );
-    }
-    throw error;
+    const throttled = (error as { name?: string }).name === 'ThrottlingException';
+    if (!(error instanceof RetryableError) && !throttled) throw new AmbiguousLaunchError(error);
+    // ECS answered and started nothing: unregister, so the next attempt starts clean.
+    await deps.github.deleteRunner(jit.githubRunnerId, detail.installationId).catch((deleteError: unknown) =>
+      // The next attempt copes with a leftover registration (after the dispatch lease); the launch error matters more.
+      log.warn('could not unregister the runner after a failed launch', { deleteError }),
+    );
+    const reason = throttled ? 'throttled' : error instanceof CapacityError ? 'capacity' : 'no-task';
+    const message = throttled ? `ECS throttled RunTask: ${(error as Error).message}` : (error as Error).message;
+    return { kind: 'no-task', reason, message };
   }
   const { taskArn, note } = started;
   log.info('runner task started', { taskArn, githubRunnerId: jit.githubRunnerId });
 
   try {
-    await deps.store.transition(ref, 'starting', { taskArn, githubRunnerId: jit.githubRunnerId, image, statusReason: note });
+    const record = await deps.store.transition(ref, 'starting', { taskArn, githubRunnerId: jit.githubRunnerId, image, statusReason: note });
+    deps.metrics.count('RunnersLaunched');
+    deps.metrics.seconds('QueuedToStartingSeconds', (Date.parse(record.updatedAt) - Date.parse(record.createdAt)) / 1000);
+    return { kind: 'started' };
   } catch (error) {
-    if (!(error instanceof StaleRecordError)) throw error;
-    await settleAfterLaunch(runner.runnerId, taskArn, jit.githubRunnerId, detail.installationId, deps);
+    if (!(error instanceof StaleRecordError)) throw new AmbiguousLaunchError(error);
+    return settleAfterLaunch(runner.runnerId, taskArn, jit.githubRunnerId, detail.installationId, deps);
   }
 }
 
@@ -98,13 +147,12 @@ async function resumeEarlierAttempt(detail: WorkflowJobDetail, runner: QueuedRun
   if (liveTask) {
     deps.log.info('adopting the task an earlier dispatch started', { taskArn: liveTask });
     const registered = await deps.github.findRunner(runner.runnerId, detail.installationId);
-    await settleAfterLaunch(runner.runnerId, liveTask, registered?.id, detail.installationId, deps);
-    return 'done' as const;
+    return settleAfterLaunch(runner.runnerId, liveTask, registered?.id, detail.installationId, deps);
   }
   const record = await deps.store.get(runner.runnerId);
   if (!record || (record.status !== 'queued' && record.status !== 'image_building')) {
     deps.log.info('runner no longer waits for a launch; nothing to do', { status: record?.status });
-    return 'done' as const;
+    return { kind: !record || isTerminal(record.status) ? ('ended' as const) : ('started' as const) };
   }
   const age = deps.now().getTime() - Date.parse(record.updatedAt);
   if (age < DISPATCH_LEASE_MS) {
@@ -128,17 +176,23 @@ async function resumeEarlierAttempt(detail: WorkflowJobDetail, runner: QueuedRun
  * Attach the task to a live record; stop it if the record already ended
  * (e.g. the job was cancelled while the task was being started).
  */
-async function settleAfterLaunch(runnerId: string, taskArn: string, githubRunnerId: number | undefined, installationId: number | undefined, deps: Deps): Promise<void> {
+async function settleAfterLaunch(
+  runnerId: string,
+  taskArn: string,
+  githubRunnerId: number | undefined,
+  installationId: number | undefined,
+  deps: Deps,
+): Promise<{ kind: 'started' } | { kind: 'ended' }> {
   for (let attempt = 1; attempt <= 5; attempt++) {
     const current = await deps.store.get(runnerId);
     if (!current || isTerminal(current.status)) {
       deps.log.warn('runner ended before its task was recorded; stopping the task', { taskArn, status: current?.status });
       await deps.tasks.stop(taskArn, `runner ${runnerId} is already ${current?.status ?? 'gone'}`);
       if (githubRunnerId) await deps.github.deleteRunner(githubRunnerId, installationId);
-      return;
+      return { kind: 'ended' };
     }
     const alreadyRecorded = current.taskArn === taskArn && (githubRunnerId === undefined || current.githubRunnerId === githubRunnerId);
-    if (alreadyRecorded) return;
+    if (alreadyRecorded) return { kind: 'started' };
     try {
       const update = { taskArn, ...(githubRunnerId ? { githubRunnerId } : {}) };
       if (current.status === 'queued' || current.status === 'image_building') {
@@ -146,7 +200,7 @@ async function settleAfterLaunch(runnerId: string, taskArn: string, githubRunner
       } else {
         await deps.store.patch(current, update);
       }
-      return;
+      return { kind: 'started' };
     } catch (error) {
       if (!(error instanceof StaleRecordError)) throw error;
     }

@@ -96,6 +96,31 @@ export interface RunnerImages {
   buildStatus(buildId: string): Promise<string | undefined>;
 }
 
+/** The fleet's CloudWatch metrics (EMF), flushed once per event. */
+export type CountMetric =
+  | 'RunnersLaunched'
+  | 'LaunchFailures'
+  | 'RunnersReaped'
+  | 'RunnersReconciled'
+  | 'StuckStartingFailed'
+  | 'JobsOverMaxDuration'
+  | 'OrphanTasksStopped'
+  | 'GhostRunnersRemoved'
+  | 'DispatchesRetried'
+  | 'LeakedSlotsFreed'
+  | 'ActiveRunners'
+  | 'RunnerCap'
+  | 'RunnersWaitingForSlot';
+export type SecondsMetric = 'QueuedToStartingSeconds' | 'StartingToIdleSeconds';
+
+export interface FleetMetrics {
+  /** `reason` becomes a dimension (LaunchFailures by reason). */
+  count(name: CountMetric, value?: number, dimensions?: { reason: string }): void;
+  seconds(name: SecondsMetric, value: number): void;
+  /** Writes what was recorded since the last flush, as EMF. */
+  flush(): void;
+}
+
 /** Everything the routes use, built once per cold start (or handed in by tests). */
 export interface Deps {
   config: Config;
@@ -107,6 +132,7 @@ export interface Deps {
   webhookSecrets(): Promise<string[]>;
   labelPolicy(): Promise<LabelPolicy>;
   log: Log;
+  metrics: FleetMetrics;
   now(): Date;
 }
 

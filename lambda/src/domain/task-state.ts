@@ -1,4 +1,5 @@
 import { isOurRunnerName, type RunnerRecord } from '@runner-fleet/core';
+import { fillFreeSlots } from './capacity.js';
 import type { Deps } from './ports.js';
 
 /** Every way to busy sets assignedJobId (in_progress names the job), so it alone says a job was taken. */
@@ -31,12 +32,17 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
   log.appendKeys({ runnerId, taskArn: detail.taskArn, lastStatus: detail.lastStatus });
 
   if (detail.lastStatus === 'RUNNING') {
-    const result = await store.advance(runnerId, 'idle', (current) => ({
-      taskArn: current.taskArn ?? detail.taskArn,
-      startedAt: detail.startedAt ?? deps.now().toISOString(),
-      statusReason: 'task running, runner waiting for a job',
-    }));
+    let startingSince: string | undefined;
+    const result = await store.advance(runnerId, 'idle', (current) => {
+      startingSince = current.status === 'starting' ? current.updatedAt : undefined;
+      return {
+        taskArn: current.taskArn ?? detail.taskArn,
+        startedAt: detail.startedAt ?? deps.now().toISOString(),
+        statusReason: 'task running, runner waiting for a job',
+      };
+    });
     if (!result.changed) log.info('RUNNING not recorded', { reason: result.reason });
+    else if (startingSince) deps.metrics.seconds('StartingToIdleSeconds', (Date.parse(result.record.updatedAt) - Date.parse(startingSince)) / 1000);
     return;
   }
   if (detail.lastStatus !== 'STOPPED') return;
@@ -68,4 +74,6 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
     const outcome = await deps.github.deleteRunner(current.githubRunnerId);
     log.info('removed the runner from GitHub', { githubRunnerId: current.githubRunnerId, outcome });
   }
+  // Whichever path ended the runner freed its slot: the longest-waiting job takes it.
+  await fillFreeSlots(deps);
 }

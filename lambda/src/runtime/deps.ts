@@ -5,6 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseClassSizes, type LabelPolicy } from '@runner-fleet/core';
 import { RunnerStore } from '@runner-fleet/core/store';
 import { createEventPublisher } from '../adapters/event-bus.js';
+import { createFleetMetrics } from '../adapters/metrics.js';
 import { createParameterReader } from '../adapters/parameters.js';
 import { readConfig } from '../config.js';
 import type { Deps, GitHubRunners, RunnerImages, RunnerTasks } from '../domain/ports.js';
@@ -22,8 +23,11 @@ function clientConfig(env: Env, service: string) {
   return { ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(endpoint ? { endpoint } : {}) };
 }
 
+/** Powertools' own switch for metrics. */
+const metricsOff = (env: Env) => ['1', 'true', 'yes', 'on'].includes((env.POWERTOOLS_METRICS_DISABLED ?? '').toLowerCase());
+
 /** Everything the routes need, built once per cold start. Config problems fail here, all at once. */
-export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBaseMs?: number } = {}): Promise<Deps> {
+export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBaseMs?: number; writeMetrics?: (emfLine: string) => void } = {}): Promise<Deps> {
   const config = readConfig(env);
   const ssm = new SSMClient(clientConfig(env, 'SSM'));
   const readParameter = createParameterReader(ssm, PARAMETER_TTL_MS);
@@ -80,6 +84,7 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
     webhookSecrets: async () => (await readParameter(config.webhookSecretParam)).split('\n').map((s) => s.trim()).filter(Boolean),
     labelPolicy,
     log,
+    metrics: createFleetMetrics({ fleet: config.runnerNamePrefix, write: metricsOff(env) ? () => undefined : overrides.writeMetrics }),
     now: () => new Date(),
   };
 }

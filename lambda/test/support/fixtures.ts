@@ -6,7 +6,7 @@ import { type RunnerRecord } from '@runner-fleet/core';
 import { RunnerStore, runnerTableDefinition } from '@runner-fleet/core/store';
 import dynalite from 'dynalite';
 import { readConfig } from '../../src/config.js';
-import type { Deps, GitHubRunners, JitConfig, LaunchSpec, RunnerImages, RunnerTasks, WorkflowJobDetail } from '../../src/domain/ports.js';
+import type { Deps, FleetMetrics, GitHubRunners, JitConfig, LaunchSpec, RunnerImages, RunnerTasks, WorkflowJobDetail } from '../../src/domain/ports.js';
 import type { Log } from '../../src/runtime/logger.js';
 
 /** A complete, valid control-plane environment (DESIGN §7). */
@@ -152,9 +152,26 @@ export class FakeImages implements RunnerImages {
   }
 }
 
+/** Records what the control plane counts, summed per metric (and reason). */
+export class RecordingMetrics implements FleetMetrics {
+  readonly totals = new Map<string, number>();
+  count(name: string, value = 1, dimensions?: { reason: string }) {
+    const key = dimensions ? `${name}/${dimensions.reason}` : name;
+    this.totals.set(key, (this.totals.get(key) ?? 0) + value);
+  }
+  seconds(name: string, value: number) {
+    this.totals.set(name, (this.totals.get(name) ?? 0) + value);
+  }
+  flush() {}
+}
+
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {}, appendKeys() {}, resetKeys() {} };
 
-export function makeDeps(store: RunnerStore, clock: { now: Date }, overrides: Partial<Deps> = {}): Deps & { github: FakeGitHub; tasks: FakeTasks; images: FakeImages } {
+export function makeDeps(
+  store: RunnerStore,
+  clock: { now: Date },
+  overrides: Partial<Deps> = {},
+): Deps & { github: FakeGitHub; tasks: FakeTasks; images: FakeImages; metrics: RecordingMetrics } {
   return {
     config,
     store,
@@ -165,9 +182,10 @@ export function makeDeps(store: RunnerStore, clock: { now: Date }, overrides: Pa
     webhookSecrets: async () => ['secret'],
     labelPolicy: async () => ({ classes: { small: { cpu: 512, memory: 1024, spot: false } }, defaultClass: 'small', extraLabels: [], allowedBaseImages: [] }),
     log: silentLog,
+    metrics: new RecordingMetrics(),
     now: () => clock.now,
     ...overrides,
-  } as Deps & { github: FakeGitHub; tasks: FakeTasks; images: FakeImages };
+  } as Deps & { github: FakeGitHub; tasks: FakeTasks; images: FakeImages; metrics: RecordingMetrics };
 }
 
 let nextJob = 1000;

@@ -1,0 +1,90 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** The one item that holds the runner slots, in the runner table (kind "capacity", no status: out of status-index). */
+export const CAPACITY_LEDGER_KEY = 'capacity#runners';
+
+/**
+ * MAX_RUNNERS enforced with one conditional write per claim: the ledger item
+ * maps each runner holding a slot to when it claimed it, and a claim is
+ * accepted only while the map has fewer than `max` entries. Claim and
+ * release are idempotent per runner id, so a retried dispatch never takes a
+ * second slot and a second release frees nothing else.
+ */
+export class CapacityLedger {
+  /** Once seen, the ledger exists for good (it is never deleted). */
+  private exists = false;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => Date,
+  ) {}
+
+  /** True when `runnerId` holds a slot now (it may already have held it); false when all `max` are taken. */
+  async claim(runnerId: string, max: number): Promise<boolean> {
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { runnerId: CAPACITY_LEDGER_KEY },
+            UpdateExpression: 'SET holders.#runner = if_not_exists(holders.#runner, :claimedAt)',
+            ConditionExpression: 'attribute_exists(holders.#runner) OR size(holders) < :max',
+            ExpressionAttributeNames: { '#runner': runnerId },
+            ExpressionAttributeValues: { ':claimedAt': this.now().getTime(), ':max': max },
+          }),
+        );
+        this.exists = true;
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // The condition also fails when the ledger does not exist yet: make sure it does, then claim again.
+        if (attempt > 1 || this.exists) return false;
+        await this.createIfMissing();
+        this.exists = true;
+      }
+    }
+    return false;
+  }
+
+  /** Frees the runner's slot; false when it held none. */
+  async release(runnerId: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runnerId: CAPACITY_LEDGER_KEY },
+          UpdateExpression: 'REMOVE holders.#runner',
+          ConditionExpression: 'attribute_exists(holders.#runner)',
+          ExpressionAttributeNames: { '#runner': runnerId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Who holds a slot, and since when (epoch ms). */
+  async holders(): Promise<Map<string, number>> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { runnerId: CAPACITY_LEDGER_KEY }, ConsistentRead: true }));
+    const holders = (out.Item?.holders ?? {}) as Record<string, number>;
+    return new Map(Object.entries(holders));
+  }
+
+  private async createIfMissing(): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { runnerId: CAPACITY_LEDGER_KEY, kind: 'capacity', holders: {} },
+          ConditionExpression: 'attribute_not_exists(runnerId)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { FleetMetrics } from '../domain/ports.js';
+
+export const METRICS_NAMESPACE = 'RunnerFleet';
+const SERVICE = 'runner-fleet-control-plane';
+
+/**
+ * Powertools Metrics as the FleetMetrics port. One Metrics per dimension set
+ * (LaunchFailures carries a `reason`), each serialised to one EMF line per
+ * flush. `write` receives the lines: stdout in Lambda (CloudWatch Logs turns
+ * them into metrics), a collector in the sandbox.
+ */
+export function createFleetMetrics(options: { write?: (emfLine: string) => void; fleet: string }): FleetMetrics {
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const byDimensions = new Map<string, Metrics>();
+  const metricsFor = (dimensions: Record<string, string> = {}): Metrics => {
+    const key = JSON.stringify(dimensions);
+    let metrics = byDimensions.get(key);
+    if (!metrics) {
+      metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE, defaultDimensions: { fleet: options.fleet, ...dimensions } });
+      byDimensions.set(key, metrics);
+    }
+    return metrics;
+  };
+  return {
+    count(name, value = 1, dimensions) {
+      if (value > 0 || name === 'ActiveRunners' || name === 'RunnerCap' || name === 'RunnersWaitingForSlot') metricsFor(dimensions).addMetric(name, MetricUnit.Count, value);
+    },
+    seconds(name, value) {
+      metricsFor().addMetric(name, MetricUnit.Seconds, Math.max(0, value));
+    },
+    flush() {
+      for (const metrics of byDimensions.values()) {
+        if (!metrics.hasStoredMetrics()) continue;
+        const emf = metrics.serializeMetrics();
+        metrics.clearMetrics();
+        write(JSON.stringify(emf));
+      }
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import { StaleRecordError, type RunnerRecord, type RunnerUpdate } from '@runner-fleet/core';
+import { dispatchEventFor } from './dispatch-event.js';
+import type { Deps } from './ports.js';
+
+/** RunTask attempts that start nothing (no capacity, throttled) before the runner is failed. */
+export const MAX_LAUNCH_ATTEMPTS = 5;
+/** Wait before launch attempt n+1: 30 s, 1, 2, 4 minutes (about 7.5 minutes in all before failing). */
+export const LAUNCH_BACKOFF_BASE_MS = 30_000;
+
+const waitsForLaunch = (record: RunnerRecord | undefined): record is RunnerRecord => record?.status === 'queued' || record?.status === 'image_building';
+
+/**
+ * Marks a runner as waiting to be dispatched again (retryAt). False when the
+ * runner no longer waits for a launch (cancelled, started meanwhile).
+ */
+async function markWaiting(runnerId: string, update: (current: RunnerRecord) => RunnerUpdate, deps: Deps): Promise<RunnerRecord | undefined> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const current = await deps.store.get(runnerId);
+    if (!waitsForLaunch(current)) return undefined;
+    try {
+      return await deps.store.patch(current, update(current));
+    } catch (error) {
+      if (!(error instanceof StaleRecordError)) throw error;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * All MAX_RUNNERS slots are taken: the runner waits, queued, to be dispatched
+ * when one frees (oldest job first). It then looks once more for a free slot,
+ * since one may have freed between the claim and the mark.
+ */
+export async function waitForSlot(runnerId: string, deps: Deps): Promise<void> {
+  const reason = `waiting for a free runner slot (MAX_RUNNERS=${deps.config.maxRunners} runners active)`;
+  const marked = await markWaiting(runnerId, () => ({ retryAt: deps.now().toISOString(), statusReason: reason }), deps);
+  deps.log.info('all runner slots are taken; the runner waits', { marked: Boolean(marked) });
+  if (marked) await fillFreeSlots(deps);
+}
+
+/**
+ * RunTask started nothing (no Fargate capacity, throttled): try again later
+ * with a growing backoff, and fail the runner after MAX_LAUNCH_ATTEMPTS.
+ */
+export async function retryLaunchLater(runnerId: string, reason: string, deps: Deps): Promise<'retry' | 'failed'> {
+  let failed = false;
+  const marked = await markWaiting(
+    runnerId,
+    (current) => {
+      const attempts = (current.launchAttempts ?? 0) + 1;
+      failed = attempts >= MAX_LAUNCH_ATTEMPTS;
+      const delayMs = LAUNCH_BACKOFF_BASE_MS * 2 ** (attempts - 1);
+      if (failed) return { launchAttempts: attempts };
+      return {
+        launchAttempts: attempts,
+        retryAt: new Date(deps.now().getTime() + delayMs).toISOString(),
+        statusReason: `${reason} (attempt ${attempts} of ${MAX_LAUNCH_ATTEMPTS}; next try in ${Math.round(delayMs / 1000)} s)`,
+      };
+    },
+    deps,
+  );
+  if (marked && failed) {
+    await deps.store.advance(runnerId, 'failed', { statusReason: `no task started after ${MAX_LAUNCH_ATTEMPTS} attempts: ${reason}` });
+    return 'failed';
+  }
+  return 'retry';
+}
+
+/**
+ * Fills free slots with the runners waiting longest: each is taken off the
+ * wait (a conditional write, so two callers never dispatch the same one) and
+ * dispatched. Called when a runner ends, by housekeeping, and after a
+ * dispatch found no slot. Returns how many were dispatched.
+ */
+export async function fillFreeSlots(deps: Deps): Promise<number> {
+  const { store, config, log } = deps;
+  const free = config.maxRunners - (await store.capacity.holders()).size;
+  if (free <= 0) return 0;
+  const waiting = await store.listWaiting(free);
+  const events = [];
+  for (const record of waiting) {
+    try {
+      const taken = await store.patch(record, { statusReason: 'a runner slot is free; dispatching' }, ['retryAt']);
+      events.push(dispatchEventFor(taken, `slot:${taken.runnerId}:${taken.version}`));
+    } catch (error) {
+      if (!(error instanceof StaleRecordError)) throw error;
+    }
+  }
+  if (events.length === 0) return 0;
+  await deps.bus.publishAll(events);
+  log.info('dispatched runners waiting for a slot', { count: events.length, free });
+  return events.length;
+}

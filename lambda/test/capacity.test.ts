@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { RunnerStore } from '@runner-fleet/core';
+import { readConfig } from '../src/config.js';
+import { fillFreeSlots } from '../src/domain/capacity.js';
+import { launchRunner } from '../src/domain/launch-runner.js';
+import type { WorkflowJobDetail } from '../src/domain/ports.js';
+import { makeDeps, queuedJob, startTable, validEnv } from './support/fixtures.js';
+
+describe('the MAX_RUNNERS cap', () => {
+  let table: Awaited<ReturnType<typeof startTable>>;
+  let store: RunnerStore;
+  beforeEach(async () => {
+    table = await startTable();
+    store = table.store;
+  });
+  afterEach(() => table.stop());
+
+  const capped = (maxRunners: number) => {
+    const published: WorkflowJobDetail[] = [];
+    const deps = makeDeps(store, table.clock, {
+      config: readConfig({ ...validEnv, MAX_RUNNERS: String(maxRunners) }),
+      bus: { publish: async (d) => void published.push(d), publishAll: async (ds) => void published.push(...ds) },
+    });
+    return Object.assign(deps, { published });
+  };
+
+  it('grants exactly `max` of many concurrent claims, and a claim again to a holder', async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `ecs-runner-${i}`);
+    const granted = await Promise.all(ids.map((id) => store.capacity.claim(id, 5)));
+    expect(granted.filter(Boolean)).toHaveLength(5);
+    const holder = ids[granted.indexOf(true)]!;
+    expect(await store.capacity.claim(holder, 5)).toBe(true);
+    expect((await store.capacity.holders()).size).toBe(5);
+  });
+
+  it('frees a slot once, however often the runner is released', async () => {
+    await store.capacity.claim('ecs-runner-1', 1);
+    expect(await store.capacity.release('ecs-runner-1')).toBe(true);
+    expect(await store.capacity.release('ecs-runner-1')).toBe(false);
+    expect(await store.capacity.claim('ecs-runner-2', 1)).toBe(true);
+  });
+
+  it('frees the slot on every terminal transition', async () => {
+    const { record } = await queuedJob(store, table.clock);
+    await store.capacity.claim(record.runnerId, 1);
+    await store.transition(record, 'cancelled', { statusReason: 'job cancelled' });
+    expect((await store.capacity.holders()).size).toBe(0);
+  });
+
+  it('keeps a job over the cap queued, with nothing registered or started, until a slot frees', async () => {
+    const deps = capped(1);
+    const first = await queuedJob(store, table.clock);
+    const second = await queuedJob(store, table.clock);
+    await launchRunner(first.detail, first.detail.runner!, deps);
+    await launchRunner(second.detail, second.detail.runner!, deps);
+
+    const waiting = await store.get(second.record.runnerId);
+    expect(waiting).toMatchObject({ status: 'queued', retryAt: table.clock.now.toISOString(), statusReason: 'waiting for a free runner slot (MAX_RUNNERS=1 runners active)' });
+    expect(deps.github.calls).toEqual([`generateJitConfig ${first.record.runnerId}`]);
+    expect(deps.published).toEqual([]);
+
+    const running = (await store.get(first.record.runnerId))!;
+    await store.transition(running, 'completed', { statusReason: 'done' });
+    expect(await fillFreeSlots(deps)).toBe(1);
+    expect(deps.published.map((d) => d.runner?.runnerId)).toEqual([second.record.runnerId]);
+    expect((await store.get(second.record.runnerId))?.retryAt).toBeUndefined();
+  });
+
+  it('fills free slots with the longest-waiting jobs first, and dispatches each once', async () => {
+    const deps = capped(2);
+    const jobs = [];
+    for (let i = 0; i < 4; i++) {
+      jobs.push(await queuedJob(store, table.clock));
+      table.clock.now = new Date(table.clock.now.getTime() + 1000);
+    }
+    for (const { record } of [...jobs].reverse()) await store.patch(record, { retryAt: new Date(0).toISOString() });
+
+    const [a, b] = await Promise.all([fillFreeSlots(deps), fillFreeSlots(deps)]);
+    const dispatched = deps.published.map((d) => d.runner?.runnerId);
+    expect(a + b).toBe(dispatched.length);
+    expect(new Set(dispatched).size).toBe(dispatched.length);
+    expect(dispatched.slice(0, 2).sort()).toEqual([jobs[0]!.record.runnerId, jobs[1]!.record.runnerId].sort());
+  });
+
+  it('does not dispatch a runner whose retry time has not come', async () => {
+    const deps = capped(5);
+    const { record } = await queuedJob(store, table.clock);
+    await store.patch(record, { retryAt: new Date(table.clock.now.getTime() + 30_000).toISOString() });
+    expect(await fillFreeSlots(deps)).toBe(0);
+  });
+});
