@@ -82,6 +82,7 @@ module "control_plane" {
     default_class        = var.default_class
     max_runners          = var.max_runners
     idle_timeout_seconds = var.idle_timeout_minutes * 60
+    max_job_seconds      = var.max_job_duration_minutes * 60
     allowed_base_images  = var.allowed_base_images
     extra_labels         = var.runner_extra_labels
   }

@@ -207,6 +207,17 @@ variable "idle_timeout_minutes" {
   }
 }
 
+variable "max_job_duration_minutes" {
+  description = "A busy runner is stopped (and recorded failed) after this many minutes. GitHub's default job timeout is 360; raise this if your jobs set a longer timeout-minutes."
+  type        = number
+  default     = 420
+
+  validation {
+    condition     = var.max_job_duration_minutes >= 1 && floor(var.max_job_duration_minutes) == var.max_job_duration_minutes
+    error_message = "max_job_duration_minutes must be a whole number of at least 1."
+  }
+}
+
 variable "log_retention_days" {
   description = "Days CloudWatch keeps logs (Lambda, API, runners, image builds)."
   type        = number

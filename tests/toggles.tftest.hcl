@@ -49,12 +49,13 @@ run "github_app_instead_of_pat" {
 run "public_ip_and_names" {
   command = plan
   variables {
-    assign_public_ip     = true
-    name_prefix          = "ci"
-    event_bus_name       = "custom-bus"
-    max_runners          = 7
-    idle_timeout_minutes = 3
-    runner_extra_labels  = ["gpu-free"]
+    assign_public_ip         = true
+    name_prefix              = "ci"
+    event_bus_name           = "custom-bus"
+    max_runners              = 7
+    idle_timeout_minutes     = 3
+    max_job_duration_minutes = 90
+    runner_extra_labels      = ["gpu-free"]
   }
   assert {
     condition = (
@@ -64,6 +65,7 @@ run "public_ip_and_names" {
       output.event_bus_name == "custom-bus" &&
       module.control_plane.lambda_environment.MAX_RUNNERS == "7" &&
       module.control_plane.lambda_environment.IDLE_TIMEOUT_SECONDS == "180" &&
+      module.control_plane.lambda_environment.MAX_JOB_SECONDS == "5400" &&
       module.control_plane.lambda_environment.RUNNER_EXTRA_LABELS == "gpu-free"
     )
     error_message = "Settings must reach the Lambda's environment."

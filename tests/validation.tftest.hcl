@@ -138,3 +138,11 @@ run "aws_region_matching_the_provider_plans" {
     error_message = "A matching aws_region must plan and appear in the outputs."
   }
 }
+
+run "max_job_duration_below_a_minute" {
+  command = plan
+  variables {
+    max_job_duration_minutes = 0
+  }
+  expect_failures = [var.max_job_duration_minutes]
+}

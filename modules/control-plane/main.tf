@@ -38,6 +38,7 @@ locals {
     DEFAULT_CLASS          = var.runners.default_class
     MAX_RUNNERS            = tostring(var.runners.max_runners)
     IDLE_TIMEOUT_SECONDS   = tostring(var.runners.idle_timeout_seconds)
+    MAX_JOB_SECONDS        = tostring(var.runners.max_job_seconds)
     RUNNER_NAME_PREFIX     = var.name_prefix
     ALLOWED_BASE_IMAGES    = join(",", var.runners.allowed_base_images)
     RUNNER_EXTRA_LABELS    = join(",", var.runners.extra_labels)

@@ -59,7 +59,7 @@ variable "network" {
 }
 
 variable "runners" {
-  description = "Runner policy: class sizes (cpu units, MiB, spot), default class, cap, idle timeout, allowed base images and extra labels."
+  description = "Runner policy: class sizes (cpu units, MiB, spot), default class, cap, idle timeout, maximum job duration, allowed base images and extra labels."
   type = object({
     class_sizes = map(object({
       cpu    = number
@@ -69,6 +69,7 @@ variable "runners" {
     default_class        = string
     max_runners          = number
     idle_timeout_seconds = number
+    max_job_seconds      = optional(number, 25200)
     allowed_base_images  = list(string)
     extra_labels         = list(string)
   })

@@ -29,6 +29,7 @@ export const CONTROL_PLANE_DEFAULTS: Record<string, string> = {
   DEFAULT_CLASS: 'small',
   MAX_RUNNERS: '100',
   IDLE_TIMEOUT_SECONDS: '600',
+  MAX_JOB_SECONDS: '25200',
   RUNNER_NAME_PREFIX: 'ecs-runner',
   ALLOWED_BASE_IMAGES: 'ubuntu:*,debian:*,public.ecr.aws/docker/library/*',
   RUNNER_EXTRA_LABELS: '',

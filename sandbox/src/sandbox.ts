@@ -64,18 +64,26 @@ export interface Sandbox {
   autopilot: Autopilot;
   webhooks: WebhookSender;
   store: RunnerStore;
-  /** DynamoDB fault injection: the next N UpdateItem calls answer 500 (the DynamoDB client makes 4 attempts per call). */
+  /** DynamoDB fault injection: the next N UpdateItem calls on runner records answer 500 (the DynamoDB client makes 4 attempts per call). */
   dynamoFaults: { updateItemFailures: number };
   /** Runs the control plane's scheduled housekeeping once, as the one-minute schedule would. */
   runHousekeeping(): Promise<void>;
   /** Subscribes to every record write (a stream of new images); returns an unsubscribe function. */
   onRecordWrite(listener: (record: RunnerRecord) => void): () => void;
+  /** The EMF metrics the control plane wrote, and their sum per metric name (optionally one `reason`). */
+  metrics: { lines: Array<Record<string, unknown>>; total(name: string, reason?: string): number };
   /** AWS calls per `Service.Operation`, as received on the wire. */
   awsCalls: Record<string, number>;
   resetCounters(): void;
   /** Resolves once no event, task transition, job or webhook is in flight. */
   settle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** True for an UpdateItem on a runner record (not the capacity ledger, an image build or a delivery marker). */
+function updatesRunnerRecord(body: Buffer): boolean {
+  const key = (JSON.parse(body.toString('utf8')) as { Key?: { runnerId?: { S?: string } } }).Key?.runnerId?.S ?? '';
+  return !key.includes('#');
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -146,7 +154,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       awsCalls[`${service}.${operation}`] = (awsCalls[`${service}.${operation}`] ?? 0) + 1;
       const body = await readBody(req);
       if (prefix!.startsWith('DynamoDB_')) {
-        if (operation === 'UpdateItem' && dynamoFaults.updateItemFailures > 0) {
+        if (operation === 'UpdateItem' && dynamoFaults.updateItemFailures > 0 && updatesRunnerRecord(body)) {
           dynamoFaults.updateItemFailures--;
           return sendAwsError(res, new AwsError('InternalServerError', 'Internal server error (injected by the sandbox)', 500));
         }
@@ -240,7 +248,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   // The control plane: the real handler, unchanged, with the sandbox's environment.
   const logger = createLogger(controlPlaneEnv);
-  const handler = createHandler(() => buildDeps(controlPlaneEnv, logger, { githubRetryBaseMs: 50 }), logger);
+  const metricLines: Array<Record<string, unknown>> = [];
+  const writeMetrics = (line: string) => void metricLines.push(JSON.parse(line) as Record<string, unknown>);
+  const handler = createHandler(() => buildDeps(controlPlaneEnv, logger, { githubRetryBaseMs: 50, writeMetrics }), logger);
   bus.registerFunction(FUNCTION_ARN, (event) => handler(event as never));
   handleWebhook = async (req, res, body) => {
     const result = (await handler(toApiGatewayEvent(req, body))) as { statusCode: number; headers?: Record<string, string>; body?: string };
@@ -267,6 +277,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const resetCounters = () => {
     for (const key of Object.keys(awsCalls)) delete awsCalls[key];
     for (const key of Object.keys(github.calls)) delete github.calls[key];
+    metricLines.length = 0;
   };
   resetCounters();
 
@@ -297,6 +308,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     store,
     awsCalls,
     dynamoFaults,
+    metrics: {
+      lines: metricLines,
+      total: (name, reason) =>
+        metricLines.filter((l) => reason === undefined || l.reason === reason).reduce((sum, l) => sum + (typeof l[name] === 'number' ? (l[name] as number) : Array.isArray(l[name]) ? (l[name] as number[]).reduce((a, b) => a + b, 0) : 0), 0),
+    },
     runHousekeeping: async () => {
       await handler({ version: '0', id: 'housekeeping', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: new Date().toISOString(), region: SANDBOX_REGION, resources: [], detail: {} } as never);
     },

@@ -21,6 +21,7 @@ const MAX_RECORDS_PER_SWEEP = 1000;
 export interface HousekeepingReport {
   /** The time budget ran out before every sweep ran; the next run continues. */
   truncated: boolean;
+  sweepsFailed: number;
   imageBuildsSettled: number;
   imageBuildsTimedOut: number;
   redispatched: number;
@@ -46,6 +47,7 @@ export interface HousekeepingReport {
 export async function housekeeping(deps: Deps, options: { budgetMs?: number } = {}): Promise<HousekeepingReport> {
   const report: HousekeepingReport = {
     truncated: false,
+    sweepsFailed: 0,
     imageBuildsSettled: 0,
     imageBuildsTimedOut: 0,
     redispatched: 0,
@@ -79,7 +81,13 @@ export async function housekeeping(deps: Deps, options: { budgetMs?: number } = 
       report.truncated = true;
       break;
     }
-    await sweep(live);
+    try {
+      await sweep(live);
+    } catch (error) {
+      // One failing dependency (GitHub down, a throttled API) must not stop the other sweeps.
+      deps.log.error('a housekeeping sweep failed; the next run tries again', { error });
+      report.sweepsFailed++;
+    }
   }
   report.activeRunners = (await deps.store.capacity.holders()).size;
   recordMetrics(deps, report, queued);

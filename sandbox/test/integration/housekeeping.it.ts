@@ -59,6 +59,23 @@ describe('housekeeping', () => {
     expect(sandbox.github.findRunnerByName(runnerId)).toBeDefined();
   });
 
+  it('stops and fails a busy runner past MAX_JOB_SECONDS', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', MAX_JOB_SECONDS: '3600' });
+    const runnerId = await queue(sandbox);
+    const record = (await sandbox.store.get(runnerId))!;
+    await sandbox.webhooks.send('workflow_job', workflowJobPayload('in_progress', repo, { id: record.jobId, runId: record.runId, labels: ['self-hosted'], runnerName: runnerId }));
+    await sandbox.settle();
+    await sandbox.runHousekeeping();
+    expect((await sandbox.store.get(runnerId))?.status).toBe('busy');
+
+    await backdate(sandbox, runnerId, ['startedAt'], 61);
+    await sandbox.runHousekeeping();
+    await sandbox.settle();
+    expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'failed', statusReason: `job ${record.jobId} ran longer than MAX_JOB_SECONDS (3600 s); task stopped` });
+    expect(sandbox.ecs.liveTasks()).toEqual([]);
+    expect(sandbox.metrics.total('JobsOverMaxDuration')).toBe(1);
+  });
+
   it('stops and fails a runner whose task never reaches RUNNING', async () => {
     sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', SANDBOX_TASK_START_MS: '600000' });
     const runnerId = await queue(sandbox, { settle: false });

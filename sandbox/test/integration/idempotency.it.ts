@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { workflowJobPayload, type Sandbox } from '../../src/index.js';
-import { nextJobId, recordHistories, startTestSandbox } from './harness.js';
+import { backdate, nextJobId, recordHistories, startTestSandbox } from './harness.js';
 
 /** Issue 2's idempotency and ordering cases: redeliveries, duplicates and late events start nothing twice. */
 describe('exactly one task per job', () => {
@@ -101,19 +101,28 @@ describe('exactly one task per job', () => {
     expect(sandbox.bus.deadLetters).toEqual([]);
   });
 
-  it('retries through RunTask throttling and starts one task', async () => {
+  it('backs off after RunTask throttling outlasts the SDK retries, then starts one task', async () => {
     sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
-    // More throttled answers than the SDK's own 3 attempts: the dispatch fails once and is retried.
+    // More throttled answers than the SDK's own 3 attempts: the launch waits, counted, and is tried again later.
     sandbox.ecs.faults.runTaskThrottles = 4;
     const id = nextJobId();
+    const runnerId = `ecs-runner-${id}`;
     await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, job(id)));
     await sandbox.settle();
-    expect(sandbox.bus.failedAttempts).toBe(1);
+    expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'queued', launchAttempts: 1 });
+    expect((await sandbox.store.get(runnerId))?.statusReason).toMatch(/^ECS throttled RunTask: Rate exceeded \(attempt 1 of 5; next try in 30 s\)$/);
+    expect(sandbox.github.runners.size).toBe(0);
+
+    await backdate(sandbox, runnerId, ['retryAt'], 1);
+    await sandbox.runHousekeeping();
+    await sandbox.settle();
+    expect(sandbox.bus.failedAttempts).toBe(0);
     expect(sandbox.ecs.tasksStarted).toBe(1);
-    expect((await sandbox.store.get(`ecs-runner-${id}`))?.status).toBe('idle');
+    expect((await sandbox.store.get(runnerId))?.status).toBe('idle');
     // The throttled attempt's registration was removed; the retry registered once more.
     expect(sandbox.github.calls['POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig']).toBe(2);
     expect(sandbox.github.runners.size).toBe(1);
+    expect(sandbox.metrics.total('LaunchFailures', 'throttled')).toBe(1);
   });
 
   it("waits out GitHub's secondary rate limit and launches", async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '../../src/index.js';
-import { recordHistories, startTestSandbox } from './harness.js';
+import { backdate, recordHistories, startTestSandbox } from './harness.js';
 
 /** Issue 2's "done when": a signed queued webhook becomes one Fargate task whose record follows the job to its end. */
 describe('a job from queued to completed', () => {
@@ -71,14 +71,30 @@ describe('a job from queued to completed', () => {
     expect(sandbox.awsCalls['ECS.RunTask']).toBe(2);
   });
 
-  it('retries a launch through a short capacity outage, and starts one task', async () => {
+  it('waits out an ECS capacity outage with backoff, then starts one task', async () => {
     sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
-    sandbox.ecs.faults.capacityOutageUntil = Date.now() + 100;
+    sandbox.ecs.faults.capacityOutageUntil = Date.now() + 30_000;
     const job = await sandbox.autopilot.queueJob(['self-hosted']);
+    const runnerId = `ecs-runner-${job.id}`;
+    await sandbox.settle();
+    expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'queued', launchAttempts: 1 });
+
+    // A minute later the outage still lasts: attempt 2 waits longer.
+    await backdate(sandbox, runnerId, ['retryAt'], 1);
+    await sandbox.runHousekeeping();
+    await sandbox.settle();
+    expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'queued', launchAttempts: 2 });
+    expect((await sandbox.store.get(runnerId))?.statusReason).toMatch(/Capacity is unavailable.*\(attempt 2 of 5; next try in 60 s\)$/);
+
+    sandbox.ecs.faults.capacityOutageUntil = 0; // the 30 s are over
+    await backdate(sandbox, runnerId, ['retryAt'], 1);
+    await sandbox.runHousekeeping();
     await sandbox.settle();
     expect(sandbox.ecs.tasksStarted).toBe(1);
-    expect((await sandbox.store.get(`ecs-runner-${job.id}`))?.status).toBe('idle');
+    expect((await sandbox.store.get(runnerId))?.status).toBe('idle');
+    expect(sandbox.github.runners.size).toBe(1);
     expect(sandbox.bus.deadLetters).toEqual([]);
+    expect(sandbox.metrics.total('LaunchFailures', 'capacity')).toBe(2);
   });
 
   it('fails a runner whose task exits before taking a job, and removes it from GitHub', async () => {

@@ -1,0 +1,140 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { workflowJobPayload, type Sandbox } from '../../src/index.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { CAPACITY_LEDGER_KEY } from '@runner-fleet/core/store';
+import { backdate, nextJobId, startTestSandbox, tableClient } from './harness.js';
+
+const ACTIVE = new Set(['starting', 'idle', 'busy']);
+
+/** Counts active runners from the record writes, and remembers the most seen at once. */
+function watchActive(sandbox: Sandbox): { max: number } {
+  const statusOf = new Map<string, string>();
+  const seen = { max: 0 };
+  sandbox.onRecordWrite((record) => {
+    statusOf.set(record.runnerId, record.status);
+    seen.max = Math.max(seen.max, [...statusOf.values()].filter((s) => ACTIVE.has(s)).length);
+  });
+  return seen;
+}
+
+describe('the MAX_RUNNERS cap', () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+    sandbox = undefined;
+  });
+  const repo = 'octo-org/octo-repo';
+
+  it('gives the last slot to one of two racing dispatches; the other starts when it frees', async () => {
+    sandbox = await startTestSandbox({ MAX_RUNNERS: '1', SANDBOX_JOB_MS: '300' });
+    const active = watchActive(sandbox);
+    const [a, b] = await Promise.all([sandbox.autopilot.queueJob(['self-hosted']), sandbox.autopilot.queueJob(['self-hosted'])]);
+    await sandbox.bus.whenIdle();
+    const records = await Promise.all([a, b].map((j) => sandbox!.store.get(`ecs-runner-${j.id}`)));
+    expect(records.filter((r) => r?.status === 'queued' && r.retryAt)).toHaveLength(1);
+    expect(sandbox.ecs.tasksStarted).toBe(1);
+
+    await sandbox.settle();
+    for (const j of [a, b]) expect((await sandbox.store.get(`ecs-runner-${j.id}`))?.status).toBe('completed');
+    expect(sandbox.ecs.tasksStarted).toBe(2);
+    expect(active.max).toBe(1);
+  });
+
+  it('starts waiting jobs oldest first as slots free', async () => {
+    sandbox = await startTestSandbox({ MAX_RUNNERS: '2', SANDBOX_JOB_MS: '100' });
+    const started: string[] = [];
+    sandbox.onRecordWrite((r) => r.status === 'starting' && !started.includes(r.runnerId) && started.push(r.runnerId));
+    const active = watchActive(sandbox);
+    const jobs = [];
+    for (let i = 0; i < 8; i++) jobs.push(await sandbox.autopilot.queueJob(['self-hosted']));
+    await sandbox.settle();
+    expect(started).toEqual(jobs.map((j) => `ecs-runner-${j.id}`));
+    expect(active.max).toBe(2);
+    expect(sandbox.ecs.tasksStarted).toBe(8);
+  });
+
+  it('frees a slot held by a runner that ended without releasing it', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', MAX_RUNNERS: '1' });
+    // A slot claimed 5 minutes ago by a runner that has no record (a dispatch that died, a record deleted by hand).
+    await tableClient(sandbox).send(
+      new UpdateCommand({
+        TableName: sandbox.controlPlaneEnv.RUNNER_TABLE,
+        Key: { runnerId: CAPACITY_LEDGER_KEY },
+        UpdateExpression: 'SET holders = :holders, kind = :kind',
+        ExpressionAttributeValues: { ':holders': { 'ecs-runner-1': Date.now() - 5 * 60_000 }, ':kind': 'capacity' },
+      }),
+    );
+    const id = nextJobId();
+    await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, { id, runId: id, labels: ['self-hosted'] }));
+    await sandbox.settle();
+    expect((await sandbox.store.get(`ecs-runner-${id}`))?.status).toBe('queued');
+
+    await sandbox.runHousekeeping();
+    await sandbox.settle();
+    expect((await sandbox.store.get(`ecs-runner-${id}`))?.status).toBe('idle');
+    expect([...(await sandbox.store.capacity.holders()).keys()]).toEqual([`ecs-runner-${id}`]);
+    expect(sandbox.metrics.total('LeakedSlotsFreed')).toBe(1);
+  });
+});
+
+describe('faults on the way to a task', () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+    sandbox = undefined;
+  });
+  const repo = 'octo-org/octo-repo';
+
+  it('keeps a job queued through 2 minutes of GitHub outage, with no slot held, and launches it once GitHub is back', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
+    sandbox.github.faults.downUntil = Date.now() + 120_000;
+    const id = nextJobId();
+    const runnerId = `ecs-runner-${id}`;
+    await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, { id, runId: id, labels: ['self-hosted'] }));
+    await sandbox.settle();
+    // Octokit's retries, then the event's retries, all met the outage: the event is dead-lettered, the job stays queued.
+    expect(sandbox.bus.deadLetters).toHaveLength(1);
+    expect((await sandbox.store.get(runnerId))?.status).toBe('queued');
+    expect((await sandbox.store.capacity.holders()).size).toBe(0);
+    expect(sandbox.ecs.tasksStarted).toBe(0);
+
+    sandbox.github.faults.downUntil = 0;
+    await backdate(sandbox, runnerId, ['updatedAt'], 11);
+    await sandbox.runHousekeeping();
+    await sandbox.settle();
+    expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'idle', redispatches: 1 });
+    expect(sandbox.ecs.tasksStarted).toBe(1);
+  });
+
+  it('fails a job whose dispatch keeps failing after 3 re-dispatches, instead of looping', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
+    sandbox.github.faults.downUntil = Date.now() + 600_000;
+    const id = nextJobId();
+    const runnerId = `ecs-runner-${id}`;
+    await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, { id, runId: id, labels: ['self-hosted'] }));
+    await sandbox.settle();
+    for (let round = 1; round <= 4; round++) {
+      await backdate(sandbox, runnerId, ['updatedAt'], 11);
+      await sandbox.runHousekeeping();
+      await sandbox.settle();
+    }
+    expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'failed', redispatches: 3 });
+    expect((await sandbox.store.get(runnerId))?.statusReason).toMatch(/^dispatch failed 4 times/);
+    expect(sandbox.bus.deadLetters).toHaveLength(4);
+  }, 30_000);
+
+  it('records a RUNNING event that arrives before the record is starting, and the dispatch keeps it', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', SANDBOX_TASK_START_MS: '0' });
+    // The record update after RunTask fails on all 4 attempts: the task's RUNNING event is processed first.
+    sandbox.dynamoFaults.updateItemFailures = 4;
+    const id = nextJobId();
+    const runnerId = `ecs-runner-${id}`;
+    await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, { id, runId: id, labels: ['self-hosted'] }));
+    await sandbox.settle();
+    const record = await sandbox.store.get(runnerId);
+    expect(record).toMatchObject({ status: 'idle', taskArn: [...sandbox.ecs.tasks.keys()][0] });
+    expect(record?.githubRunnerId).toBe(sandbox.github.findRunnerByName(runnerId)?.id);
+    expect(sandbox.ecs.tasksStarted).toBe(1);
+    expect([...(await sandbox.store.capacity.holders()).keys()]).toEqual([runnerId]);
+  });
+});
