@@ -69,9 +69,35 @@ export class CapacityLedger {
 
   /** Who holds a slot, and since when (epoch ms). */
   async holders(): Promise<Map<string, number>> {
+    return (await this.state()).holders;
+  }
+
+  /** The holders, and until when waiting runners are not dispatched (ECS had no capacity; epoch ms, 0: no pause). */
+  async state(): Promise<{ holders: Map<string, number>; launchesPausedUntil: number }> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { runnerId: CAPACITY_LEDGER_KEY }, ConsistentRead: true }));
     const holders = (out.Item?.holders ?? {}) as Record<string, number>;
-    return new Map(Object.entries(holders));
+    return { holders: new Map(Object.entries(holders)), launchesPausedUntil: (out.Item?.launchesPausedUntil as number | undefined) ?? 0 };
+  }
+
+  /**
+   * Fargate had no capacity: waiting runners are not dispatched before
+   * `untilMs`, so a backlog does not spend its launch attempts all at once
+   * on an outage. Only ever moves the pause later.
+   */
+  async pauseLaunches(untilMs: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runnerId: CAPACITY_LEDGER_KEY },
+          UpdateExpression: 'SET launchesPausedUntil = :until',
+          ConditionExpression: 'attribute_exists(runnerId) AND (attribute_not_exists(launchesPausedUntil) OR launchesPausedUntil < :until)',
+          ExpressionAttributeValues: { ':until': untilMs },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   private async createIfMissing(): Promise<void> {

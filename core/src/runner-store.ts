@@ -16,6 +16,10 @@ import { canTransition, isTerminal, type RunnerStatus } from './statuses.js';
 export { CapacityLedger, CAPACITY_LEDGER_KEY } from './capacity-ledger.js';
 
 export const STATUS_INDEX = 'status-index';
+/** Sparse index of the runners waiting to be dispatched again, by when they are due. */
+export const RETRY_INDEX = 'retry-index';
+/** The `waiting` value of every runner in RETRY_INDEX (one partition: the fleet's launch queue). */
+const WAITING_FOR_LAUNCH = 'launch';
 /**
  * The runner table of DESIGN §4 (key runnerId, on-demand, status-index on
  * status + createdAt), for the sandbox and tests; Terraform declares the same.
@@ -28,6 +32,8 @@ export function runnerTableDefinition(tableName: string): CreateTableCommandInpu
       { AttributeName: 'runnerId', AttributeType: 'S' },
       { AttributeName: 'status', AttributeType: 'S' },
       { AttributeName: 'createdAt', AttributeType: 'S' },
+      { AttributeName: 'waiting', AttributeType: 'S' },
+      { AttributeName: 'retryAt', AttributeType: 'S' },
     ],
     KeySchema: [{ AttributeName: 'runnerId', KeyType: 'HASH' }],
     GlobalSecondaryIndexes: [
@@ -36,6 +42,14 @@ export function runnerTableDefinition(tableName: string): CreateTableCommandInpu
         KeySchema: [
           { AttributeName: 'status', KeyType: 'HASH' },
           { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: RETRY_INDEX,
+        KeySchema: [
+          { AttributeName: 'waiting', KeyType: 'HASH' },
+          { AttributeName: 'retryAt', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
       },
@@ -154,37 +168,24 @@ export class RunnerStore {
   }
 
   /**
-   * Runners waiting to be dispatched again whose retryAt has come, oldest job
-   * first: queued ones, and image_building ones whose image is ready. Reads
-   * at most `maxPages` pages of each status, so a huge queue costs bounded work.
+   * Runners waiting to be dispatched again whose retryAt has come, the
+   * longest due first (queued ones, and image_building ones whose image is
+   * ready). One query of the sparse retry index: the cost does not grow with
+   * the backlog. Runners waiting for a slot are due from their createdAt, so
+   * among them the oldest job comes first.
    */
-  async listWaiting(limit: number, maxPages = 5): Promise<RunnerRecord[]> {
-    const now = this.now().toISOString();
-    const found: RunnerRecord[] = [];
-    for (const status of ['queued', 'image_building'] as const) {
-      let startKey: Record<string, unknown> | undefined;
-      let pages = 0;
-      let ofStatus = 0;
-      do {
-        const out = await this.doc.send(
-          new QueryCommand({
-            TableName: this.options.tableName,
-            IndexName: STATUS_INDEX,
-            KeyConditionExpression: '#status = :status',
-            FilterExpression: 'retryAt <= :now',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':status': status, ':now': now },
-            ScanIndexForward: true,
-            Limit: 200,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        found.push(...((out.Items ?? []) as RunnerRecord[]));
-        ofStatus += out.Items?.length ?? 0;
-        startKey = out.LastEvaluatedKey;
-      } while (startKey && ++pages < maxPages && ofStatus < limit);
-    }
-    return found.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).slice(0, limit);
+  async listWaiting(limit: number): Promise<RunnerRecord[]> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        IndexName: RETRY_INDEX,
+        KeyConditionExpression: 'waiting = :waiting AND retryAt <= :now',
+        ExpressionAttributeValues: { ':waiting': WAITING_FOR_LAUNCH, ':now': this.now().toISOString() },
+        ScanIndexForward: true,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []) as RunnerRecord[];
   }
 
   /**
@@ -387,6 +388,14 @@ export class RunnerStore {
       names[`#${key}`] = key;
       values[`:${key}`] = value;
       sets.push(`#${key} = :${key}`);
+    }
+    // `waiting` (the retry index's key) is present exactly while retryAt is.
+    if (fields.retryAt !== undefined) {
+      names['#waiting'] = 'waiting';
+      values[':waiting'] = WAITING_FOR_LAUNCH;
+      sets.push('#waiting = :waiting');
+    } else if (remove.includes('retryAt')) {
+      remove = [...remove, 'waiting'];
     }
     const removed = remove.filter((key) => fields[key] === undefined).map((key) => {
       names[`#${key}`] = key;

@@ -149,6 +149,24 @@ describe('launchRunner (queued → starting)', () => {
     expect((await store.get(record.runnerId))?.status).toBe('cancelled');
   });
 
+  it('leaves the task running when the job was cancelled meanwhile but the runner already took another job', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { record, detail } = await queuedJob(store, table.clock);
+    await store.transition(record, 'cancelled', { statusReason: 'job cancelled' });
+    // The task starts and GitHub hands the runner another queued job before the record update fails.
+    const run = deps.tasks.run.bind(deps.tasks);
+    deps.tasks.run = async (spec) => {
+      const taskArn = await run(spec);
+      deps.github.registered.get(spec.runnerId)!.busy = true;
+      return taskArn;
+    };
+
+    await launchRunner(detail, detail.runner!, deps);
+
+    expect(deps.tasks.started.get(record.runnerId)!.stopped).toBeUndefined();
+    expect(deps.github.registered.has(record.runnerId)).toBe(true);
+  });
+
   it('attaches the task to a runner that a job already reached (in_progress before the update)', async () => {
     const deps = makeDeps(store, table.clock);
     const { record, detail } = await queuedJob(store, table.clock);

@@ -68,10 +68,27 @@ resource "aws_dynamodb_table" "this" {
     type = "S"
   }
 
+  # Sparse: only runners waiting to be dispatched again carry `waiting` (with `retryAt`).
+  attribute {
+    name = "waiting"
+    type = "S"
+  }
+  attribute {
+    name = "retryAt"
+    type = "S"
+  }
+
   global_secondary_index {
     name            = "status-index"
     hash_key        = "status"
     range_key       = "createdAt"
+    projection_type = "ALL"
+  }
+
+  global_secondary_index {
+    name            = "retry-index"
+    hash_key        = "waiting"
+    range_key       = "retryAt"
     projection_type = "ALL"
   }
 

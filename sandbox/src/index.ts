@@ -1,3 +1,4 @@
 export { startSandbox, type Sandbox, type SandboxOptions } from './sandbox.js';
 export { workflowJobPayload, examplePayload, WebhookSender } from './github/webhooks.js';
 export { CONTROL_PLANE_DEFAULTS, DEFAULT_WEBHOOK_SECRET } from './defaults.js';
+export { runStorm, type StormOptions, type StormResult } from './storm.js';

@@ -22,7 +22,7 @@ import { buildContextHash } from './context-hash.js';
 import { SsmSimulator } from './aws/ssm.js';
 import { CONTROL_PLANE_DEFAULTS, CONTROL_PLANE_NAMES, DEFAULT_CLASS_SIZES, DEFAULT_WEBHOOK_SECRET, FUNCTION_ARN, RUNNER_LOG_GROUP, SANDBOX_PAT, SANDBOX_REGION } from './defaults.js';
 import { loadEventPatterns } from './event-patterns.js';
-import { Autopilot } from './github/autopilot.js';
+import { Autopilot, type AutopilotChaos } from './github/autopilot.js';
 import { GitHubSimulator } from './github/github-simulator.js';
 import { WebhookSender } from './github/webhooks.js';
 
@@ -44,6 +44,8 @@ export interface SandboxOptions {
   logLevel?: string;
   /** Called for autopilot and delivery problems (default: stderr). */
   onError?: (message: string, error: unknown) => void;
+  /** Redeliveries and out-of-order deliveries by the simulated GitHub (the storm). */
+  chaos?: AutopilotChaos;
 }
 
 export interface Sandbox {
@@ -268,6 +270,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     logGroup: RUNNER_LOG_GROUP,
     installationId: useApp ? installationId : undefined,
     onError,
+    chaos: options.chaos,
   });
   const store = new RunnerStore(DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } }), {
     tableName: controlPlaneEnv.RUNNER_TABLE!,
@@ -280,6 +283,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     metricLines.length = 0;
   };
   resetCounters();
+
+  const runHousekeeping = async () => {
+    await handler({ version: '0', id: 'housekeeping', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: new Date().toISOString(), region: SANDBOX_REGION, resources: [], detail: {} } as never);
+  };
+  // The schedule rule's rate(1 minute); SANDBOX_HOUSEKEEPING_MS=0 turns it off (tests run housekeeping themselves).
+  const housekeepingMs = number(env, 'SANDBOX_HOUSEKEEPING_MS', 60_000);
+  let housekeepingRun: Promise<void> = Promise.resolve();
+  const schedule = housekeepingMs > 0
+    ? setInterval(() => {
+        housekeepingRun = housekeepingRun.then(runHousekeeping).catch((error: unknown) => onError('housekeeping failed', error));
+      }, housekeepingMs)
+    : undefined;
 
   return {
     webhookUrl: `${endpoint}/webhook`,
@@ -313,9 +328,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       total: (name, reason) =>
         metricLines.filter((l) => reason === undefined || l.reason === reason).reduce((sum, l) => sum + (typeof l[name] === 'number' ? (l[name] as number) : Array.isArray(l[name]) ? (l[name] as number[]).reduce((a, b) => a + b, 0) : 0), 0),
     },
-    runHousekeeping: async () => {
-      await handler({ version: '0', id: 'housekeeping', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: new Date().toISOString(), region: SANDBOX_REGION, resources: [], detail: {} } as never);
-    },
+    runHousekeeping,
     resetCounters,
     onRecordWrite: (listener) =>
       dynamodb.onWrite(({ table, item }) => {
@@ -334,6 +347,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
     },
     async stop() {
+      clearInterval(schedule);
+      await housekeepingRun;
       autopilot.close();
       ecs.close();
       codebuild.close();

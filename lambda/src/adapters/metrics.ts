@@ -13,6 +13,20 @@ const SERVICE = 'runner-fleet-control-plane';
 export function createFleetMetrics(options: { write?: (emfLine: string) => void; fleet: string }): FleetMetrics {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const byDimensions = new Map<string, Metrics>();
+  const stored = new Map<Metrics, number>();
+  const publish = (metrics: Metrics) => {
+    if (!metrics.hasStoredMetrics()) return;
+    const emf = metrics.serializeMetrics();
+    metrics.clearMetrics();
+    stored.set(metrics, 0);
+    write(JSON.stringify(emf));
+  };
+  // EMF allows 100 values per metric; Powertools would flush to stdout by itself there, so publish first.
+  const add = (metrics: Metrics, name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number) => {
+    if ((stored.get(metrics) ?? 0) >= 90) publish(metrics);
+    metrics.addMetric(name, unit, value);
+    stored.set(metrics, (stored.get(metrics) ?? 0) + 1);
+  };
   const metricsFor = (dimensions: Record<string, string> = {}): Metrics => {
     const key = JSON.stringify(dimensions);
     let metrics = byDimensions.get(key);
@@ -24,18 +38,13 @@ export function createFleetMetrics(options: { write?: (emfLine: string) => void;
   };
   return {
     count(name, value = 1, dimensions) {
-      if (value > 0 || name === 'ActiveRunners' || name === 'RunnerCap' || name === 'RunnersWaitingForSlot') metricsFor(dimensions).addMetric(name, MetricUnit.Count, value);
+      if (value > 0 || name === 'ActiveRunners' || name === 'RunnerCap' || name === 'RunnersWaitingForSlot') add(metricsFor(dimensions), name, MetricUnit.Count, value);
     },
     seconds(name, value) {
-      metricsFor().addMetric(name, MetricUnit.Seconds, Math.max(0, value));
+      add(metricsFor(), name, MetricUnit.Seconds, Math.max(0, value));
     },
     flush() {
-      for (const metrics of byDimensions.values()) {
-        if (!metrics.hasStoredMetrics()) continue;
-        const emf = metrics.serializeMetrics();
-        metrics.clearMetrics();
-        write(JSON.stringify(emf));
-      }
+      for (const metrics of byDimensions.values()) publish(metrics);
     },
   };
 }

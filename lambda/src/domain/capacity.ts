@@ -1,4 +1,4 @@
-import { StaleRecordError, type RunnerRecord, type RunnerUpdate } from '@runner-fleet/core';
+import { isTerminal, StaleRecordError, type RunnerRecord, type RunnerUpdate } from '@runner-fleet/core';
 import { dispatchEventFor } from './dispatch-event.js';
 import type { Deps } from './ports.js';
 
@@ -33,7 +33,8 @@ async function markWaiting(runnerId: string, update: (current: RunnerRecord) => 
  */
 export async function waitForSlot(runnerId: string, deps: Deps): Promise<void> {
   const reason = `waiting for a free runner slot (MAX_RUNNERS=${deps.config.maxRunners} runners active)`;
-  const marked = await markWaiting(runnerId, () => ({ retryAt: deps.now().toISOString(), statusReason: reason }), deps);
+  // Due from its creation: among runners waiting for a slot, the oldest job is dispatched first.
+  const marked = await markWaiting(runnerId, (current) => ({ retryAt: current.createdAt, statusReason: reason }), deps);
   deps.log.info('all runner slots are taken; the runner waits', { marked: Boolean(marked) });
   if (marked) await fillFreeSlots(deps);
 }
@@ -67,23 +68,33 @@ export async function retryLaunchLater(runnerId: string, reason: string, deps: D
 }
 
 /**
- * Fills free slots with the runners waiting longest: each is taken off the
- * wait (a conditional write, so two callers never dispatch the same one) and
- * dispatched. Called when a runner ends, by housekeeping, and after a
- * dispatch found no slot. Returns how many were dispatched.
+ * Fills free slots with the runners waiting longest. Each slot is claimed for
+ * its runner here (so concurrent fills never dispatch more runners than there
+ * are slots), then the runner is taken off the wait with a conditional write
+ * (so two fills never dispatch the same one) and dispatched; its dispatch's own
+ * claim finds the slot already held. None while launches are paused after a
+ * capacity error. Returns how many were dispatched.
  */
 export async function fillFreeSlots(deps: Deps): Promise<number> {
   const { store, config, log } = deps;
-  const free = config.maxRunners - (await store.capacity.holders()).size;
-  if (free <= 0) return 0;
-  const waiting = await store.listWaiting(free);
+  const { holders, launchesPausedUntil } = await store.capacity.state();
+  const free = config.maxRunners - holders.size;
+  if (free <= 0 || deps.now().getTime() < launchesPausedUntil) return 0;
   const events = [];
-  for (const record of waiting) {
+  for (const record of await store.listWaiting(free)) {
+    if (!(await store.capacity.claim(record.runnerId, config.maxRunners))) break;
     try {
       const taken = await store.patch(record, { statusReason: 'a runner slot is free; dispatching' }, ['retryAt']);
       events.push(dispatchEventFor(taken, `slot:${taken.runnerId}:${taken.version}`));
     } catch (error) {
       if (!(error instanceof StaleRecordError)) throw error;
+      const current = await store.get(record.runnerId);
+      if (!current || isTerminal(current.status)) {
+        await store.capacity.release(record.runnerId); // it ended meanwhile: the slot is not needed
+        continue;
+      }
+      // Another fill took it (and uses the same slot): that fill works down the same list, so leave the rest to it.
+      break;
     }
   }
   if (events.length === 0) return 0;

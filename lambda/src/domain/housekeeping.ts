@@ -263,6 +263,11 @@ async function stopOrphanTasks(deps: Deps, live: ReadonlySet<string>, described:
   for (let i = 0; i < unknown.length; i += 100) {
     for (const task of (await tasks.describe(unknown.slice(i, i + 100))).values()) {
       if (!isOurRunnerName(config.runnerNamePrefix, task.startedBy) || (await isLive(deps, live, task.startedBy))) continue;
+      // A runner whose record ended while its task was starting may have taken a job since: never kill a running job.
+      if ((await deps.github.findRunner(task.startedBy))?.busy) {
+        log.info('task without a live record is running a job; left running', { taskArn: task.taskArn, startedBy: task.startedBy });
+        continue;
+      }
       log.warn('stopping a task of this fleet that has no live runner record', { taskArn: task.taskArn, startedBy: task.startedBy });
       await tasks.stop(task.taskArn, `orphan: runner ${task.startedBy} has no live record`);
       report.orphanTasksStopped++;

@@ -1,6 +1,6 @@
 import { isTerminal, StaleRecordError, type RecordRef } from '@runner-fleet/core';
 import { CapacityError, LaunchRefusedError, RetryableError, type Deps, type LaunchSpec, type QueuedRunner, type WorkflowJobDetail } from './ports.js';
-import { retryLaunchLater, waitForSlot } from './capacity.js';
+import { LAUNCH_BACKOFF_BASE_MS, retryLaunchLater, waitForSlot } from './capacity.js';
 import { resolveImage } from './resolve-image.js';
 
 /**
@@ -37,6 +37,8 @@ export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunn
   }
   if (outcome.kind === 'no-task') {
     await store.capacity.release(runner.runnerId);
+    // No capacity is the fleet's condition, not this job's: hold the backlog back for one backoff step.
+    if (outcome.reason === 'capacity') await store.capacity.pauseLaunches(deps.now().getTime() + LAUNCH_BACKOFF_BASE_MS);
     deps.metrics.count('LaunchFailures', 1, { reason: outcome.reason });
     const next = await retryLaunchLater(runner.runnerId, outcome.message, deps);
     deps.log.warn('no task started; the launch is retried later', { reason: outcome.message, next });
@@ -186,9 +188,14 @@ async function settleAfterLaunch(
   for (let attempt = 1; attempt <= 5; attempt++) {
     const current = await deps.store.get(runnerId);
     if (!current || isTerminal(current.status)) {
+      // GitHub first: the runner may already have taken another queued job, which a stop would kill.
+      const removed = githubRunnerId ? await deps.github.deleteRunner(githubRunnerId, installationId) : 'not-found';
+      if (removed === 'busy') {
+        deps.log.warn('runner ended before its task was recorded, but it is running a job; left running', { taskArn, status: current?.status });
+        return { kind: 'ended' };
+      }
       deps.log.warn('runner ended before its task was recorded; stopping the task', { taskArn, status: current?.status });
       await deps.tasks.stop(taskArn, `runner ${runnerId} is already ${current?.status ?? 'gone'}`);
-      if (githubRunnerId) await deps.github.deleteRunner(githubRunnerId, installationId);
       return { kind: 'ended' };
     }
     const alreadyRecorded = current.taskArn === taskArn && (githubRunnerId === undefined || current.githubRunnerId === githubRunnerId);

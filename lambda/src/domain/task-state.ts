@@ -74,6 +74,7 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
     const outcome = await deps.github.deleteRunner(current.githubRunnerId);
     log.info('removed the runner from GitHub', { githubRunnerId: current.githubRunnerId, outcome });
   }
-  // Whichever path ended the runner freed its slot: the longest-waiting job takes it.
-  await fillFreeSlots(deps);
+  // The runner's end freed its slot (here, or by an operator's terminate): the longest-waiting job takes it.
+  // A runner whose completed webhook ended it first was followed by a fill there already.
+  if (result.changed || current.status === 'terminated') await fillFreeSlots(deps);
 }

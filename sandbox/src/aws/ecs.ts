@@ -50,6 +50,8 @@ export interface EcsFaults {
   dropEvents: boolean;
   /** The next N RunTask calls answer ThrottlingException (the SDK itself retries each call up to 3 times). */
   runTaskThrottles: number;
+  /** Every Nth RunTask call answers ThrottlingException (0: never), e.g. 10 for 10 % of calls. */
+  runTaskThrottleEvery: number;
   /** Until this time (ms since epoch) RunTask answers with a capacity failure. */
   capacityOutageUntil: number;
   /** Until this time, only FARGATE_SPOT has no capacity. */
@@ -77,7 +79,10 @@ export class EcsSimulator {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly runningListeners: Array<(task: SimTask) => void> = [];
   private readonly stoppedListeners: Array<(task: SimTask) => void> = [];
-  readonly faults: EcsFaults = { dropEvents: false, runTaskThrottles: 0, capacityOutageUntil: 0, spotCapacityOutageUntil: 0 };
+  /** RunTask calls that reached the fault checks, and how many of them were throttled. */
+  runTaskCalls = 0;
+  runTaskThrottled = 0;
+  readonly faults: EcsFaults = { dropEvents: false, runTaskThrottles: 0, runTaskThrottleEvery: 0, capacityOutageUntil: 0, spotCapacityOutageUntil: 0 };
   /** performance.now() of the RunTask that started each runner's (startedBy) first task, for latency figures. */
   readonly firstRunTaskAt = new Map<string, number>();
   /** Tasks started by RunTask, counted once each (a clientToken replay is not counted). */
@@ -244,8 +249,10 @@ export class EcsSimulator {
       return { tasks: earlier.taskArns.map((arn) => this.describeTask(this.tasks.get(arn)!)), failures: [] };
     }
 
-    if (this.faults.runTaskThrottles > 0) {
-      this.faults.runTaskThrottles--;
+    this.runTaskCalls++;
+    if (this.faults.runTaskThrottles > 0 || (this.faults.runTaskThrottleEvery > 0 && this.runTaskCalls % this.faults.runTaskThrottleEvery === 0)) {
+      this.faults.runTaskThrottles = Math.max(0, this.faults.runTaskThrottles - 1);
+      this.runTaskThrottled++;
       throw new AwsError('ThrottlingException', 'Rate exceeded');
     }
     const provider = providers[0] ?? 'FARGATE';

@@ -15,6 +15,15 @@ export interface AutopilotOptions {
   logGroup: string;
   installationId?: number;
   onError(message: string, error: unknown): void;
+  /** Delivery faults GitHub shows at scale (the storm uses them). */
+  chaos?: AutopilotChaos;
+}
+
+export interface AutopilotChaos {
+  /** Jobs whose every webhook is delivered twice, with the same delivery id (a redelivery). */
+  redeliver?(jobId: number): boolean;
+  /** Jobs whose `completed` is delivered before their `in_progress`. */
+  outOfOrder?(jobId: number): boolean;
 }
 
 /**
@@ -142,12 +151,14 @@ export class Autopilot {
     runner.busy = true;
     const task = this.ecs.tasks.get(taskArn);
     if (task) this.log(task, `Running job: ${job.name}`);
-    void this.notify('in_progress', job);
+    const reversed = this.options.chaos?.outOfOrder?.(job.id) ?? false;
+    if (!reversed) void this.notify('in_progress', job);
     this.later(this.options.jobMs, async () => {
       if (job.status !== 'in_progress') return;
       Object.assign(job, { status: 'completed', conclusion: 'success' });
       if (task) this.log(task, `Job ${job.name} completed with result: Succeeded`);
       await this.notify('completed', job);
+      if (reversed) await this.notify('in_progress', job, { ...job, status: 'in_progress', conclusion: null });
       // An ephemeral runner is removed by GitHub after its job; then its process exits 0.
       this.github.runners.delete(runner.id);
       this.taskOfRunner.delete(runner.id);
@@ -155,11 +166,17 @@ export class Autopilot {
     });
   }
 
-  private async notify(action: 'queued' | 'in_progress' | 'completed', job: SimJob): Promise<void> {
+  /** Sends the job's webhook (as `shown`, when it is delivered late and the job has moved on since). */
+  private async notify(action: 'queued' | 'in_progress' | 'completed', job: SimJob, shown: SimJob = job): Promise<void> {
     this.pendingSends++;
     try {
-      const answer = await this.sender.send('workflow_job', workflowJobPayload(action, this.github.repo, job, this.options.installationId));
+      const payload = workflowJobPayload(action, this.github.repo, shown, this.options.installationId);
+      const answer = await this.sender.send('workflow_job', payload);
       if (answer.status >= 300) this.options.onError(`webhook ${action} for job ${job.id} answered ${answer.status}`, answer.body);
+      if (this.options.chaos?.redeliver?.(job.id)) {
+        const again = await this.sender.send('workflow_job', payload, { deliveryId: answer.deliveryId });
+        if (again.status >= 300) this.options.onError(`redelivery of ${action} for job ${job.id} answered ${again.status}`, again.body);
+      }
     } catch (error) {
       this.options.onError(`webhook ${action} for job ${job.id} could not be sent`, error);
     } finally {

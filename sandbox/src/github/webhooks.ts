@@ -76,6 +76,8 @@ export interface WebhookAnswer {
 /** Signs and POSTs deliveries to the sandbox's /webhook, as GitHub's hookshot does. */
 export class WebhookSender {
   inFlight = 0;
+  /** Deliveries sent so far. */
+  sent = 0;
 
   constructor(
     readonly url: string,
@@ -100,6 +102,7 @@ export class WebhookSender {
   /** POSTs exactly these bytes and headers (for malformed-delivery tests). */
   async sendRaw(body: Buffer, headers: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
     this.inFlight++;
+    this.sent++;
     try {
       const response = await fetch(this.url, { method: 'POST', headers, body });
       const text = await response.text();

@@ -1,13 +1,14 @@
 import { LIFECYCLE, type RunnerRecord } from '@runner-fleet/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { CAPACITY_LEDGER_KEY } from '@runner-fleet/core/store';
 import { startSandbox, type Sandbox } from '../../src/index.js';
 
 /** A sandbox on a free port with fast simulated time; problems it reports are collected, not printed. */
 export async function startTestSandbox(env: Record<string, string> = {}): Promise<Sandbox & { problems: string[] }> {
   const problems: string[] = [];
   const sandbox = await startSandbox({
-    env: { PORT: '0', SANDBOX_TASK_START_MS: '20', SANDBOX_JOB_MS: '40', SANDBOX_RETRY_MS: '20', ...env },
+    env: { PORT: '0', SANDBOX_TASK_START_MS: '20', SANDBOX_JOB_MS: '40', SANDBOX_RETRY_MS: '20', SANDBOX_HOUSEKEEPING_MS: '0', ...env },
     logLevel: 'SILENT',
     onError: (message) => problems.push(message),
   });
@@ -67,6 +68,18 @@ export async function backdate(sandbox: Sandbox, runnerId: string, fields: strin
       UpdateExpression: `SET ${fields.map((f, i) => `#f${i} = :at`).join(', ')}`,
       ExpressionAttributeNames: Object.fromEntries(fields.map((f, i) => [`#f${i}`, f])),
       ExpressionAttributeValues: { ':at': at },
+    }),
+  );
+}
+
+/** As if a runner's backoff had passed: its retryAt, and any pause of launches after a capacity error, are in the past. */
+export async function expireBackoff(sandbox: Sandbox, runnerId: string): Promise<void> {
+  await backdate(sandbox, runnerId, ['retryAt'], 1);
+  await tableClient(sandbox).send(
+    new UpdateCommand({
+      TableName: sandbox.controlPlaneEnv.RUNNER_TABLE,
+      Key: { runnerId: CAPACITY_LEDGER_KEY },
+      UpdateExpression: 'REMOVE launchesPausedUntil',
     }),
   );
 }

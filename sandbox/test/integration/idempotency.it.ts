@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { workflowJobPayload, type Sandbox } from '../../src/index.js';
-import { backdate, nextJobId, recordHistories, startTestSandbox } from './harness.js';
+import { expireBackoff, nextJobId, recordHistories, startTestSandbox } from './harness.js';
 
 /** Issue 2's idempotency and ordering cases: redeliveries, duplicates and late events start nothing twice. */
 describe('exactly one task per job', () => {
@@ -113,7 +113,7 @@ describe('exactly one task per job', () => {
     expect((await sandbox.store.get(runnerId))?.statusReason).toMatch(/^ECS throttled RunTask: Rate exceeded \(attempt 1 of 5; next try in 30 s\)$/);
     expect(sandbox.github.runners.size).toBe(0);
 
-    await backdate(sandbox, runnerId, ['retryAt'], 1);
+    await expireBackoff(sandbox, runnerId);
     await sandbox.runHousekeeping();
     await sandbox.settle();
     expect(sandbox.bus.failedAttempts).toBe(0);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '../../src/index.js';
-import { backdate, recordHistories, startTestSandbox } from './harness.js';
+import { expireBackoff, recordHistories, startTestSandbox } from './harness.js';
 
 /** Issue 2's "done when": a signed queued webhook becomes one Fargate task whose record follows the job to its end. */
 describe('a job from queued to completed', () => {
@@ -80,14 +80,14 @@ describe('a job from queued to completed', () => {
     expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'queued', launchAttempts: 1 });
 
     // A minute later the outage still lasts: attempt 2 waits longer.
-    await backdate(sandbox, runnerId, ['retryAt'], 1);
+    await expireBackoff(sandbox, runnerId);
     await sandbox.runHousekeeping();
     await sandbox.settle();
     expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'queued', launchAttempts: 2 });
     expect((await sandbox.store.get(runnerId))?.statusReason).toMatch(/Capacity is unavailable.*\(attempt 2 of 5; next try in 60 s\)$/);
 
     sandbox.ecs.faults.capacityOutageUntil = 0; // the 30 s are over
-    await backdate(sandbox, runnerId, ['retryAt'], 1);
+    await expireBackoff(sandbox, runnerId);
     await sandbox.runHousekeeping();
     await sandbox.settle();
     expect(sandbox.ecs.tasksStarted).toBe(1);
