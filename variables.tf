@@ -15,14 +15,14 @@ variable "github_repo" {
 }
 
 variable "github_pat" {
-  description = "Personal access token with administration write on the repository (fine-grained: \"Administration: read and write\"). Set this or github_app, not both."
+  description = "Personal access token with administration write on the repository (fine-grained: \"Administration: read and write\" and \"Actions: read\"). Set this or github_app, not both."
   type        = string
   default     = null
   sensitive   = true
 }
 
 variable "github_app" {
-  description = "GitHub App (recommended over a PAT): app id, PEM private key, and optionally the installation id (else the webhook's or the repository's installation). Needs repository permission \"Administration: read and write\"."
+  description = "GitHub App (recommended over a PAT): app id, PEM private key, and optionally the installation id (else the webhook's or the repository's installation). Needs repository permissions \"Administration: read and write\" and \"Actions: read\"."
   type = object({
     app_id          = number
     private_key     = string

@@ -51,7 +51,17 @@ export function runnerIdFor(prefix: string, jobId: number): string {
   return `${prefix}-${jobId}`;
 }
 
-/** True when `name` is a runner name this fleet would have given (prefix-jobId). */
+/**
+ * The id of the n-th replacement runner for a job whose own runner took
+ * another job (GitHub gives a job to any runner whose labels include the
+ * job's): `<prefix>-<jobId>r<n>`. Undefined when it would not fit ECS startedBy.
+ */
+export function replacementIdFor(prefix: string, jobId: number, n: number): string | undefined {
+  const id = `${prefix}-${jobId}r${n}`;
+  return id.length <= MAX_RUNNER_ID_LENGTH ? id : undefined;
+}
+
+/** True when `name` is a runner name this fleet would have given (prefix-jobId, or a replacement's prefix-jobId r n). */
 export function isOurRunnerName(prefix: string, name: string | null | undefined): name is string {
-  return typeof name === 'string' && name.startsWith(`${prefix}-`) && /^\d+$/.test(name.slice(prefix.length + 1));
+  return typeof name === 'string' && name.startsWith(`${prefix}-`) && /^\d+(r\d)?$/.test(name.slice(prefix.length + 1));
 }

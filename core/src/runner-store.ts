@@ -321,6 +321,25 @@ export class RunnerStore {
     }
   }
 
+  /**
+   * Records that job `jobId` reached one of this fleet's runners other than
+   * its own (`job#<id>`, kind "job", TTL 3 days), so housekeeping does not
+   * launch a replacement for it.
+   */
+  async markJobServed(jobId: number, runnerId: string): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: { runnerId: `job#${jobId}`, kind: 'job', servedBy: runnerId, expiresAt: Math.floor(this.now().getTime() / 1000) + DELIVERY_MARKER_TTL_SECONDS },
+      }),
+    );
+  }
+
+  async isJobServed(jobId: number): Promise<boolean> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.options.tableName, Key: { runnerId: `job#${jobId}` }, ConsistentRead: true }));
+    return out.Item !== undefined;
+  }
+
   /** Forgets a delivery id (when the event it stood for could not be put on the bus). */
   async forgetDelivery(deliveryId: string): Promise<void> {
     await this.doc.send(new DeleteCommand({ TableName: this.options.tableName, Key: { runnerId: `delivery#${deliveryId}` } }));

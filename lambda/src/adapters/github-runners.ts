@@ -26,6 +26,17 @@ export function createGitHubRunners(client: (installationId?: number) => Promise
       return runner ? { id: runner.id, busy: runner.busy, status: runner.status } : undefined;
     },
 
+    async jobStatus(jobId, installationId) {
+      const octokit = await client(installationId);
+      try {
+        const { data } = await octokit.rest.actions.getJobForWorkflowRun({ owner, repo, job_id: jobId });
+        return data.status;
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+
     async listRunners(prefix) {
       const octokit = await client();
       const runners = await octokit.paginate(octokit.rest.actions.listSelfHostedRunnersForRepo, { owner, repo, per_page: 100 });

@@ -1,5 +1,6 @@
 import { isOurRunnerName, isTerminal, StaleRecordError, type RunnerRecord, type RunnerStatus } from '@runner-fleet/core';
 import { fillFreeSlots } from './capacity.js';
+import { replaceStrandedJobs, STRANDED_AFTER_MS } from './stranded-jobs.js';
 import { dispatchEventFor } from './dispatch-event.js';
 import { DISPATCH_LEASE_MS } from './launch-runner.js';
 import { settleImageBuild } from './image-builds.js';
@@ -34,6 +35,7 @@ export interface HousekeepingReport {
   failedAfterRedispatches: number;
   leakedSlotsFreed: number;
   slotsFilled: number;
+  replacementsLaunched: number;
   activeRunners: number;
 }
 
@@ -60,6 +62,7 @@ export async function housekeeping(deps: Deps, options: { budgetMs?: number } = 
     failedAfterRedispatches: 0,
     leakedSlotsFreed: 0,
     slotsFilled: 0,
+    replacementsLaunched: 0,
     activeRunners: 0,
   };
   const deadline = Date.now() + (options.budgetMs ?? 20_000);
@@ -69,6 +72,7 @@ export async function housekeeping(deps: Deps, options: { budgetMs?: number } = 
     (live) => stopOrphanTasks(deps, live.ids, live.described, report),
     (live) => removeGhostRunners(deps, live.ids, report),
     async () => deps.config.imageBuildProject && settleImageBuilds(deps, report),
+    async (live) => (report.replacementsLaunched = await replaceStrandedJobs(deps, [...live.withTasks, ...(await recentlyEnded(deps))])),
     (live) => freeLeakedSlots(deps, live.withTasks, report),
     async () => (report.slotsFilled = await fillFreeSlots(deps)),
   ];
@@ -117,6 +121,13 @@ function recordMetrics(deps: Deps, report: HousekeepingReport, queued: RunnerRec
   metrics.count('ActiveRunners', report.activeRunners);
   metrics.count('RunnerCap', config.maxRunners);
   metrics.count('RunnersWaitingForSlot', queued.filter((r) => r.retryAt !== undefined).length);
+}
+
+/** Runners that ended lately (one page per status): the ones that may have left their own job stranded. */
+async function recentlyEnded(deps: Deps): Promise<RunnerRecord[]> {
+  const since = new Date(deps.now().getTime() - 10 * STRANDED_AFTER_MS).toISOString();
+  const pages = await Promise.all((['completed', 'failed'] as const).map((status) => deps.store.listByStatus(status, { since, limit: 500 })));
+  return pages.flatMap((page) => page.records);
 }
 
 async function records(deps: Deps, status: RunnerStatus): Promise<RunnerRecord[]> {

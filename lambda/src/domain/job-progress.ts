@@ -1,4 +1,5 @@
-import { isOurRunnerName, runnerIdFor } from '@runner-fleet/core';
+import { isOurRunnerName, replacementIdFor, runnerIdFor } from '@runner-fleet/core';
+import { MAX_REPLACEMENTS } from './stranded-jobs.js';
 import { fillFreeSlots } from './capacity.js';
 import type { Deps, WorkflowJobDetail } from './ports.js';
 
@@ -12,6 +13,8 @@ export async function recordJobStarted(detail: WorkflowJobDetail, deps: Deps): P
   deps.log.appendKeys({ runnerId: runnerName });
   const result = await deps.store.advance(runnerName, 'busy', { assignedJobId: detail.job.id, statusReason: `running job ${detail.job.id}` });
   if (!result.changed) deps.log.info('in_progress not recorded', { reason: result.reason });
+  // The job reached a runner launched for another job: remember it, so no replacement is launched for it.
+  if (result.record && result.record.jobId !== detail.job.id) await deps.store.markJobServed(detail.job.id, runnerName);
 }
 
 /**
@@ -60,13 +63,29 @@ export async function recordJobCompleted(detail: WorkflowJobDetail, deps: Deps):
       if (created) return;
       continue; // queued was recorded meanwhile: look again
     }
-    if (job.runnerName === null && (own.status === 'queued' || own.status === 'image_building')) {
-      const result = await store.advance(ownRunnerId, 'cancelled', { conclusion, statusReason: `job ${job.id} ended (${conclusion}) before a runner took it` });
-      log.info('job ended before pickup', { runnerId: ownRunnerId, cancelled: result.changed });
-    } else if (job.runnerName === null) {
-      // Its runner is up and may take another queued job; idle runners are reaped by housekeeping.
-      log.info('job ended before pickup; its runner stays available to other jobs', { runnerId: ownRunnerId, status: own.status });
+    if (job.runnerName === null) {
+      if (own.status === 'queued' || own.status === 'image_building') {
+        const result = await store.advance(ownRunnerId, 'cancelled', { conclusion, statusReason: `job ${job.id} ended (${conclusion}) before a runner took it` });
+        log.info('job ended before pickup', { runnerId: ownRunnerId, cancelled: result.changed });
+      } else {
+        // Its runner is up and may take another queued job; idle runners are reaped by housekeeping.
+        log.info('job ended before pickup; its runner stays available to other jobs', { runnerId: ownRunnerId, status: own.status });
+      }
+      // Its own runner ran another job, so replacements may have been launched for it: they are not needed now.
+      if (own.assignedJobId !== undefined && own.assignedJobId !== job.id) await cancelReplacements(job.id, conclusion, deps);
     }
     return;
+  }
+}
+
+async function cancelReplacements(jobId: number, conclusion: string, deps: Deps): Promise<void> {
+  for (let n = 1; n <= MAX_REPLACEMENTS; n++) {
+    const id = replacementIdFor(deps.config.runnerNamePrefix, jobId, n);
+    if (!id) return;
+    const replacement = await deps.store.get(id);
+    if (!replacement) return;
+    if (replacement.status === 'queued' || replacement.status === 'image_building') {
+      await deps.store.advance(id, 'cancelled', { conclusion, statusReason: `job ${jobId} ended (${conclusion}) before this replacement took it` });
+    }
   }
 }

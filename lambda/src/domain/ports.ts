@@ -38,6 +38,8 @@ export interface GitHubRunners {
   findRunner(name: string, installationId?: number): Promise<{ id: number; busy: boolean; status: string } | undefined>;
   /** 'busy' when GitHub refuses because the runner is running a job. */
   deleteRunner(id: number, installationId?: number): Promise<'deleted' | 'not-found' | 'busy'>;
+  /** A workflow job's status on GitHub (queued, in_progress, completed, …); undefined when GitHub does not know it. */
+  jobStatus(jobId: number, installationId?: number): Promise<string | undefined>;
   /** The repository's self-hosted runners whose name starts with `prefix` (paginated). */
   listRunners(prefix: string): Promise<Array<{ id: number; name: string; status: string; busy: boolean }>>;
 }
@@ -108,6 +110,7 @@ export type CountMetric =
   | 'GhostRunnersRemoved'
   | 'DispatchesRetried'
   | 'LeakedSlotsFreed'
+  | 'RunnersReplaced'
   | 'ActiveRunners'
   | 'RunnerCap'
   | 'RunnersWaitingForSlot';

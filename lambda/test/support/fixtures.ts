@@ -69,6 +69,12 @@ export class FakeGitHub implements GitHubRunners {
     return r ? { id: r.id, busy: r.busy, status: 'offline' } : undefined;
   }
 
+  readonly jobStatuses = new Map<number, string>();
+  async jobStatus(jobId: number) {
+    this.calls.push(`jobStatus ${jobId}`);
+    return this.jobStatuses.get(jobId);
+  }
+
   async listRunners(prefix: string) {
     return [...this.registered].filter(([name]) => name.startsWith(prefix)).map(([name, r]) => ({ id: r.id, name, status: 'offline', busy: r.busy }));
   }

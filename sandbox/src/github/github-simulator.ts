@@ -101,6 +101,12 @@ export class GitHubSimulator {
     }
 
     if (!this.authorized(authorization)) return send(res, 401, { message: 'Bad credentials' });
+    const jobMatch = new RegExp(`^/repos/${this.repo.toLowerCase()}/actions/jobs/(\\d+)$`).exec(lowerPath);
+    if (method === 'GET' && jobMatch) {
+      const job = this.jobs.get(Number(jobMatch[1]));
+      if (!job) return send(res, 404, { message: 'Not Found' });
+      return send(res, 200, { id: job.id, run_id: job.runId, status: job.status, conclusion: job.conclusion, labels: job.labels, runner_name: job.runnerName, name: job.name });
+    }
     if (!lowerPath.startsWith(repoPrefix.toLowerCase())) return send(res, 404, { message: 'Not Found' });
     const rest = url.pathname.slice(repoPrefix.length);
 

@@ -104,7 +104,7 @@ describe('faults on the way to a task', () => {
     await sandbox.settle();
     expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'idle', redispatches: 1 });
     expect(sandbox.ecs.tasksStarted).toBe(1);
-  });
+  }, 30_000);
 
   it('fails a job whose dispatch keeps failing after 3 re-dispatches, instead of looping', async () => {
     sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });

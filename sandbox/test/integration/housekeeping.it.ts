@@ -133,4 +133,37 @@ describe('housekeeping', () => {
     expect(sandbox.github.findRunnerByName(kept)).toBeDefined();
     expect((await sandbox.store.get(kept))?.status).toBe('idle');
   });
+
+  it('launches a replacement when a runner made for a job took a job with fewer labels, and the first job is stranded', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
+    const medium = nextJobId();
+    const plain = nextJobId();
+    await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, { id: medium, runId: medium, labels: ['self-hosted', 'class:medium'] }));
+    await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, { id: plain, runId: plain, labels: ['self-hosted'] }));
+    await sandbox.settle();
+    // GitHub gives the plain job to the medium job's runner: its labels include all of the plain job's.
+    const mediumRunner = `ecs-runner-${medium}`;
+    Object.assign(sandbox.github.jobs.get(plain)!, { status: 'in_progress', runnerName: mediumRunner });
+    await sandbox.webhooks.send('workflow_job', workflowJobPayload('in_progress', repo, { id: plain, runId: plain, labels: ['self-hosted'], runnerName: mediumRunner }));
+    await sandbox.settle();
+    expect(await sandbox.store.get(mediumRunner)).toMatchObject({ status: 'busy', assignedJobId: plain });
+
+    await sandbox.runHousekeeping();
+    await sandbox.settle();
+    expect(await sandbox.store.get(`${mediumRunner}r1`)).toBeUndefined(); // within the grace period GitHub may still assign it
+
+    await backdate(sandbox, mediumRunner, ['createdAt'], 3);
+    await sandbox.runHousekeeping();
+    await sandbox.settle();
+    const replacement = await sandbox.store.get(`${mediumRunner}r1`);
+    expect(replacement).toMatchObject({ status: 'idle', jobId: medium, labels: ['self-hosted', 'class:medium'], runnerClass: 'medium', cpu: 1024, memory: 2048 });
+    expect(sandbox.github.findRunnerByName(`${mediumRunner}r1`)?.labels).toEqual(['self-hosted', 'class:medium']);
+    // The plain job reached one of ours: GitHub was asked only about the stranded one.
+    expect(sandbox.github.calls['GET /repos/{owner}/{repo}/actions/jobs/{id}']).toBe(1);
+    expect(sandbox.metrics.total('RunnersReplaced')).toBe(1);
+
+    await sandbox.runHousekeeping();
+    await sandbox.settle();
+    expect(await sandbox.store.get(`${mediumRunner}r2`)).toBeUndefined(); // one replacement on its way is enough
+  });
 });
