@@ -216,6 +216,7 @@ async function reconcileLiveRunners(deps: Deps, withTasks: RunnerRecord[], repor
       const task = known.get(runner.taskArn!);
       if (!task || task.lastStatus === 'STOPPED') {
         await onTaskStateChange(task ?? { taskArn: runner.taskArn!, lastStatus: 'STOPPED', startedBy: runner.runnerId, stoppedReason: 'the task is gone (ECS no longer knows it)' }, deps);
+        log.info('recorded a task stop whose event never arrived', { runnerId: runner.runnerId, taskArn: runner.taskArn, ecs: task?.lastStatus ?? 'unknown to ECS' });
         report.reconciled++;
         continue;
       }
@@ -225,6 +226,7 @@ async function reconcileLiveRunners(deps: Deps, withTasks: RunnerRecord[], repor
         if (result.changed) {
           await tasks.stop(runner.taskArn!, reason);
           if (runner.githubRunnerId) await github.deleteRunner(runner.githubRunnerId);
+          log.warn('stopped a runner stuck before RUNNING', { runnerId: runner.runnerId, reason });
           report.stuckStarting++;
         }
         continue;
@@ -248,7 +250,10 @@ async function reconcileLiveRunners(deps: Deps, withTasks: RunnerRecord[], repor
         const reason = `idle for more than ${config.idleTimeoutSeconds} s with no job; removed from GitHub and stopped`;
         const result = await store.advance(runner.runnerId, 'cancelled', { statusReason: reason });
         if (result.changed || (result.record && isTerminal(result.record.status))) await tasks.stop(runner.taskArn!, reason);
-        if (result.changed) report.reaped++;
+        if (result.changed) {
+          log.info('reaped an idle runner', { runnerId: runner.runnerId, reason });
+          report.reaped++;
+        }
       }
     }
   }
@@ -292,7 +297,10 @@ async function removeGhostRunners(deps: Deps, live: ReadonlySet<string>, report:
   for (const runner of await github.listRunners(`${config.runnerNamePrefix}-`)) {
     if (runner.status !== 'offline' || runner.busy || !isOurRunnerName(config.runnerNamePrefix, runner.name)) continue;
     if (await isLive(deps, live, runner.name)) continue;
-    if ((await github.deleteRunner(runner.id)) === 'deleted') report.ghostRunnersRemoved++;
+    if ((await github.deleteRunner(runner.id)) === 'deleted') {
+      deps.log.info('removed an offline runner with no live record (ghost)', { name: runner.name, githubRunnerId: runner.id });
+      report.ghostRunnersRemoved++;
+    }
   }
 }
 

@@ -213,12 +213,13 @@ describe('ecsrunner against the sandbox', () => {
         counts: { idle: 0, failed: 2, terminated: 1, completed: 1, busy: 0, queued: 0 },
         active: 0,
         maxRunners: 100,
+        slotsHeld: 0,
       });
       expect(json.failuresLast24h).toEqual(
         expect.arrayContaining([{ reason: 'label "class:gigantic" names an unknown class; known classes: large, medium, small', count: 1 }]),
       );
       const human = await ecsrunner(sandbox, ['status']);
-      expect(human.stdout).toContain('Active runners: 0 of 100');
+      expect(human.stdout).toContain('Active runners: 0 of 100 (starting 0, idle 0, busy 0); queued 0; runner slots held 0');
     });
 
     it('explains a malformed class-sizes parameter', async () => {
