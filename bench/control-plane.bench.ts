@@ -91,7 +91,8 @@ const RATE_PER_SECOND = 20;
 const BURST_IN_FLIGHT = 5;
 const sandbox = await startSandbox({
   // Tasks stay PROVISIONING during the run, so only the launch path's calls are counted.
-  env: { PORT: '0', SANDBOX_AUTOPILOT: '0', SANDBOX_TASK_START_MS: '600000' },
+  // The tasks never finish here, so the cap is set above the jobs fired: this measures the launch path, not the queue.
+  env: { PORT: '0', SANDBOX_AUTOPILOT: '0', SANDBOX_TASK_START_MS: '600000', SANDBOX_HOUSEKEEPING_MS: '0', MAX_RUNNERS: '5000' },
   logLevel: 'SILENT',
   onError: (m) => console.error(m),
 });

@@ -39,8 +39,9 @@ export interface StormResult {
   tasksStarted: number;
   /** Runner ids with more than one task. */
   duplicateTasks: number;
-  /** Runners launched whose job was cancelled after their dispatch: they took another job or were reaped idle. */
-  runnersReapedIdle: number;
+  /** Tasks whose runner ran a job, and tasks whose runner ran none (its job was cancelled after launch; reaped idle). */
+  tasksWithJob: number;
+  tasksWithoutJob: number;
   runnersFailed: number;
   failureReasons: string[];
   maxActiveRunners: number;
@@ -151,6 +152,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   for (const task of sandbox.ecs.tasks.values()) tasksByRunner.set(task.startedBy ?? '', (tasksByRunner.get(task.startedBy ?? '') ?? 0) + 1);
   const jobs = [...sandbox.github.jobs.values()];
   const failed = records.filter((r) => r.status === 'failed');
+  const byId = new Map(records.map((r) => [r.runnerId, r]));
   const result: StormResult = {
     options,
     wallMs,
@@ -162,7 +164,8 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     webhooksSent: sandbox.webhooks.sent,
     tasksStarted: sandbox.ecs.tasksStarted,
     duplicateTasks: [...tasksByRunner.values()].filter((n) => n > 1).length,
-    runnersReapedIdle: records.filter((r) => r.status === 'cancelled' && r.taskArn).length,
+    tasksWithJob: [...sandbox.ecs.tasks.values()].filter((t) => byId.get(t.startedBy ?? '')?.assignedJobId !== undefined).length,
+    tasksWithoutJob: [...sandbox.ecs.tasks.values()].filter((t) => byId.get(t.startedBy ?? '')?.assignedJobId === undefined).length,
     runnersFailed: failed.length,
     failureReasons: [...new Set(failed.map((r) => r.statusReason ?? ''))],
     maxActiveRunners,
