@@ -68,6 +68,8 @@ export interface Sandbox {
   store: RunnerStore;
   /** DynamoDB fault injection: the next N UpdateItem calls on runner records answer 500 (the DynamoDB client makes 4 attempts per call). */
   dynamoFaults: { updateItemFailures: number };
+  /** Every runner record in the table (a full scan). */
+  allRecords(): Promise<RunnerRecord[]>;
   /** Runs the control plane's scheduled housekeeping once, as the one-minute schedule would. */
   runHousekeeping(): Promise<void>;
   /** Subscribes to every record write (a stream of new images); returns an unsubscribe function. */
@@ -329,6 +331,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         metricLines.filter((l) => reason === undefined || l.reason === reason).reduce((sum, l) => sum + (typeof l[name] === 'number' ? (l[name] as number) : Array.isArray(l[name]) ? (l[name] as number[]).reduce((a, b) => a + b, 0) : 0), 0),
     },
     runHousekeeping,
+    async allRecords() {
+      const records: RunnerRecord[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await store.scanPage({ startKey });
+        records.push(...page.records);
+        startKey = page.nextKey;
+      } while (startKey);
+      return records;
+    },
     resetCounters,
     onRecordWrite: (listener) =>
       dynamodb.onWrite(({ table, item }) => {

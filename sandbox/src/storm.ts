@@ -141,13 +141,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   clearInterval(sampler);
   clearTimeout(outage);
 
-  const records = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await sandbox.store.scanPage({ startKey });
-    records.push(...page.records);
-    startKey = page.nextKey;
-  } while (startKey);
+  const records = await sandbox.allRecords();
   const tasksByRunner = new Map<string, number>();
   for (const task of sandbox.ecs.tasks.values()) tasksByRunner.set(task.startedBy ?? '', (tasksByRunner.get(task.startedBy ?? '') ?? 0) + 1);
   const jobs = [...sandbox.github.jobs.values()];

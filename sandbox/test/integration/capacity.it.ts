@@ -17,13 +17,14 @@ function watchActive(sandbox: Sandbox): { max: number } {
   return seen;
 }
 
+let sandbox: Sandbox | undefined;
+afterEach(async () => {
+  await sandbox?.stop();
+  sandbox = undefined;
+});
+const repo = 'octo-org/octo-repo';
+
 describe('the MAX_RUNNERS cap', () => {
-  let sandbox: Sandbox | undefined;
-  afterEach(async () => {
-    await sandbox?.stop();
-    sandbox = undefined;
-  });
-  const repo = 'octo-org/octo-repo';
 
   it('gives the last slot to one of two racing dispatches; the other starts when it frees', async () => {
     sandbox = await startTestSandbox({ MAX_RUNNERS: '1', SANDBOX_JOB_MS: '300' });
@@ -78,12 +79,6 @@ describe('the MAX_RUNNERS cap', () => {
 });
 
 describe('faults on the way to a task', () => {
-  let sandbox: Sandbox | undefined;
-  afterEach(async () => {
-    await sandbox?.stop();
-    sandbox = undefined;
-  });
-  const repo = 'octo-org/octo-repo';
 
   it('keeps a job queued through 2 minutes of GitHub outage, with no slot held, and launches it once GitHub is back', async () => {
     sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });

@@ -1,4 +1,4 @@
-import { LIFECYCLE, type RunnerRecord } from '@runner-fleet/core';
+import { LIFECYCLE } from '@runner-fleet/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CAPACITY_LEDGER_KEY } from '@runner-fleet/core/store';
@@ -24,17 +24,6 @@ export function recordHistories(sandbox: Sandbox): Map<string, string[]> {
     histories.set(record.runnerId, h);
   });
   return histories;
-}
-
-export async function allRecords(sandbox: Sandbox): Promise<RunnerRecord[]> {
-  const out: RunnerRecord[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await sandbox.store.scanPage({ startKey });
-    out.push(...page.records);
-    startKey = page.nextKey;
-  } while (startKey);
-  return out;
 }
 
 let jobIds = 5_000_000_000;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { sign } from '@octokit/webhooks-methods';
 import { examplePayload, workflowJobPayload, type Sandbox } from '../../src/index.js';
-import { allRecords, nextJobId, startTestSandbox } from './harness.js';
+import { nextJobId, startTestSandbox } from './harness.js';
 
 /** DESIGN §8: every row of the webhook contract, and the bad inputs of issue 2, through the sandbox's HTTP endpoint. */
 describe('POST /webhook contract', () => {
@@ -16,7 +16,7 @@ describe('POST /webhook contract', () => {
 
   async function expectNothingChanged(): Promise<void> {
     await sandbox.settle();
-    expect(await allRecords(sandbox)).toEqual([]);
+    expect(await sandbox.allRecords()).toEqual([]);
     expect(sandbox.ecs.tasksStarted).toBe(0);
   }
 
@@ -32,7 +32,7 @@ describe('POST /webhook contract', () => {
 
   describe('refused deliveries change nothing', () => {
     beforeEach(async () => {
-      expect(await allRecords(sandbox)).toEqual([]);
+      expect(await sandbox.allRecords()).toEqual([]);
     });
 
     it('answers 401 when the signature header is missing', async () => {
