@@ -3,12 +3,10 @@ import { fillFreeSlots } from './capacity.js';
 import { replaceStrandedJobs, STRANDED_AFTER_MS } from './stranded-jobs.js';
 import { dispatchEventFor } from './dispatch-event.js';
 import { DISPATCH_LEASE_MS } from './launch-runner.js';
-import { settleImageBuild } from './image-builds.js';
+import { settleImageBuilds } from './image-build-sweep.js';
 import type { Deps } from './ports.js';
 import { onTaskStateChange } from './task-state.js';
 
-/** Longer than the image project's build timeout (30 minutes by default), so CodeBuild reports first. */
-export const IMAGE_BUILD_TIMEOUT_MS = 45 * 60 * 1000;
 /** A dispatch still pending after this long was lost (Lambda's own retries end within minutes): dispatch again. */
 export const QUEUED_REDISPATCH_MS = 10 * 60 * 1000;
 /** Fargate pulls and starts a task well within this; longer means it is stuck. */
@@ -16,7 +14,6 @@ export const STARTING_TIMEOUT_MS = 10 * 60 * 1000;
 /** A lost dispatch is sent again at most this many times; then the runner fails (a poison job never loops). */
 export const MAX_REDISPATCHES = 3;
 /** Bounded work per run: a huge backlog is worked through over several runs, never by one long one. */
-const MAX_WAITING_PER_RUN = 2000;
 const MAX_RECORDS_PER_SWEEP = 1000;
 
 export interface HousekeepingReport {
@@ -71,7 +68,12 @@ export async function housekeeping(deps: Deps, options: { budgetMs?: number } = 
     async (live) => (live.described = await reconcileLiveRunners(deps, live.withTasks, report, deadline)),
     (live) => stopOrphanTasks(deps, live.ids, live.described, report),
     (live) => removeGhostRunners(deps, live.ids, report),
-    async () => deps.config.imageBuildProject && settleImageBuilds(deps, report),
+    async () => {
+      if (!deps.config.imageBuildProject) return;
+      const { settled, timedOut } = await settleImageBuilds(deps);
+      report.imageBuildsSettled += settled;
+      report.imageBuildsTimedOut += timedOut;
+    },
     async (live) => (report.replacementsLaunched = await replaceStrandedJobs(deps, [...live.withTasks, ...(await recentlyEnded(deps))])),
     (live) => freeLeakedSlots(deps, live.withTasks, report),
     async () => (report.slotsFilled = await fillFreeSlots(deps)),
@@ -300,44 +302,6 @@ async function removeGhostRunners(deps: Deps, live: ReadonlySet<string>, report:
     if ((await github.deleteRunner(runner.id)) === 'deleted') {
       deps.log.info('removed an offline runner with no live record (ghost)', { name: runner.name, githubRunnerId: runner.id });
       report.ghostRunnersRemoved++;
-    }
-  }
-}
-
-async function settleImageBuilds(deps: Deps, report: HousekeepingReport): Promise<void> {
-  const { store, images, log } = deps;
-
-  const waiting: RunnerRecord[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.listByStatus('image_building', { startKey, limit: 500 });
-    waiting.push(...page.records);
-    startKey = page.nextKey;
-  } while (startKey && waiting.length < MAX_WAITING_PER_RUN);
-
-  const tags = new Set(waiting.map((r) => r.image?.split(':').pop()).filter((t): t is string => Boolean(t)));
-  for (const tag of tags) {
-    const build = await store.getImageBuild(tag);
-    if (!build) continue;
-    if (build.buildStatus !== 'IN_PROGRESS') {
-      // The end was recorded, but these runners joined the wait after it (or the dispatch was lost).
-      await settleImageBuild(tag, { buildId: build.buildId ?? 'unknown', status: build.buildStatus, reason: build.statusReason ?? `image build ${build.buildStatus}` }, deps);
-      report.imageBuildsSettled++;
-      continue;
-    }
-    const reported = build.buildId ? await images.buildStatus(build.buildId) : undefined;
-    if (reported && reported !== 'IN_PROGRESS') {
-      log.warn('image build ended without an event reaching the control plane', { tag, buildId: build.buildId, reported });
-      await settleImageBuild(tag, { buildId: build.buildId!, status: reported as never, reason: `image build ${build.buildId} ${reported}; see the build's logs in CodeBuild` }, deps);
-      report.imageBuildsSettled++;
-      continue;
-    }
-    const age = deps.now().getTime() - Date.parse(build.createdAt);
-    if (age > IMAGE_BUILD_TIMEOUT_MS) {
-      const reason = `image build ${build.buildId ?? '(never started)'} of ${build.baseImage} did not report within ${IMAGE_BUILD_TIMEOUT_MS / 60000} minutes`;
-      log.warn('image build timed out', { tag, buildId: build.buildId });
-      await settleImageBuild(tag, { buildId: build.buildId ?? 'unknown', status: 'TIMED_OUT', reason }, deps);
-      report.imageBuildsTimedOut++;
     }
   }
 }
