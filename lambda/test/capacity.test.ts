@@ -3,8 +3,7 @@ import type { RunnerStore } from '@runner-fleet/core';
 import { readConfig } from '../src/config.js';
 import { fillFreeSlots } from '../src/domain/capacity.js';
 import { launchRunner } from '../src/domain/launch-runner.js';
-import type { WorkflowJobDetail } from '../src/domain/ports.js';
-import { makeDeps, queuedJob, startTable, validEnv } from './support/fixtures.js';
+import { makeDeps, queuedJob, recordingBus, startTable, validEnv } from './support/fixtures.js';
 
 describe('the MAX_RUNNERS cap', () => {
   let table: Awaited<ReturnType<typeof startTable>>;
@@ -16,12 +15,8 @@ describe('the MAX_RUNNERS cap', () => {
   afterEach(() => table.stop());
 
   const capped = (maxRunners: number) => {
-    const published: WorkflowJobDetail[] = [];
-    const deps = makeDeps(store, table.clock, {
-      config: readConfig({ ...validEnv, MAX_RUNNERS: String(maxRunners) }),
-      bus: { publish: async (d) => void published.push(d), publishAll: async (ds) => void published.push(...ds) },
-    });
-    return Object.assign(deps, { published });
+    const { bus, published } = recordingBus();
+    return Object.assign(makeDeps(store, table.clock, { config: readConfig({ ...validEnv, MAX_RUNNERS: String(maxRunners) }), bus }), { published });
   };
 
   it('grants exactly `max` of many concurrent claims, and a claim again to a holder', async () => {

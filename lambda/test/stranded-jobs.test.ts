@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { RunnerRecord, RunnerStore } from '@runner-fleet/core';
 import { MAX_REPLACEMENTS, replaceStrandedJobs, STRANDED_AFTER_MS } from '../src/domain/stranded-jobs.js';
-import type { WorkflowJobDetail } from '../src/domain/ports.js';
-import { makeDeps, queuedJob, startTable } from './support/fixtures.js';
+import { makeDeps, queuedJob, recordingBus, startTable } from './support/fixtures.js';
 
 describe('replaceStrandedJobs (a runner made for one job ran another)', () => {
   let table: Awaited<ReturnType<typeof startTable>>;
@@ -14,9 +13,8 @@ describe('replaceStrandedJobs (a runner made for one job ran another)', () => {
   afterEach(() => table.stop());
 
   const withBus = () => {
-    const published: WorkflowJobDetail[] = [];
-    const deps = makeDeps(store, table.clock, { bus: { publish: async (d) => void published.push(d), publishAll: async (ds) => void published.push(...ds) } });
-    return Object.assign(deps, { published });
+    const { bus, published } = recordingBus();
+    return Object.assign(makeDeps(store, table.clock, { bus }), { published });
   };
   /** The job's own runner took `otherJobId`; the clock moves past the grace period. */
   const strand = async (otherJobId: number): Promise<RunnerRecord> => {

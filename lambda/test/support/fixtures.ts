@@ -194,6 +194,12 @@ export function makeDeps(
   } as Deps & { github: FakeGitHub; tasks: FakeTasks; images: FakeImages; metrics: RecordingMetrics };
 }
 
+/** An event bus that keeps what is put on it. */
+export function recordingBus(): { bus: Deps['bus']; published: WorkflowJobDetail[] } {
+  const published: WorkflowJobDetail[] = [];
+  return { published, bus: { publish: async (d) => void published.push(d), publishAll: async (ds) => void published.push(...ds) } };
+}
+
 let nextJob = 1000;
 
 /** A queued record as ingress writes it, and the bus event that goes with it. */
