@@ -10,6 +10,8 @@
 export const LIFECYCLE = ['queued', 'image_building', 'starting', 'idle', 'busy', 'completed'] as const;
 export const TERMINAL_STATUSES = ['completed', 'failed', 'cancelled', 'terminated'] as const;
 export const ACTIVE_STATUSES = ['starting', 'idle', 'busy'] as const;
+/** Recorded, no task yet: waiting for dispatch, a slot, capacity or an image. */
+export const WAITING_STATUSES = ['queued', 'image_building'] as const;
 
 export type RunnerStatus = (typeof LIFECYCLE)[number] | (typeof TERMINAL_STATUSES)[number];
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
@@ -22,6 +24,16 @@ export function isRunnerStatus(value: unknown): value is RunnerStatus {
 
 export function isTerminal(status: RunnerStatus): status is TerminalStatus {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
+
+/** starting, idle or busy: the runner holds one of the MAX_RUNNERS slots. */
+export function isActive(status: RunnerStatus): boolean {
+  return (ACTIVE_STATUSES as readonly string[]).includes(status);
+}
+
+/** queued or image_building: no task has been started for the runner yet. */
+export function isWaitingForLaunch(status: RunnerStatus): boolean {
+  return (WAITING_STATUSES as readonly string[]).includes(status);
 }
 
 /** True when `from → to` is allowed by DESIGN §4. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { canTransition, isTerminal, type RunnerStatus } from '../src/statuses.js';
+import { ALL_STATUSES, canTransition, isActive, isTerminal, isWaitingForLaunch, type RunnerStatus } from '../src/statuses.js';
 
 describe('runner status transitions (DESIGN §4)', () => {
   it('moves forward along the life cycle, skipping steps when events arrive out of order', () => {
@@ -28,5 +28,10 @@ describe('runner status transitions (DESIGN §4)', () => {
     for (const from of all.filter(isTerminal)) {
       for (const to of all) expect(canTransition(from, to)).toBe(false);
     }
+  });
+
+  it('splits the live statuses into waiting for a launch and active (holding a slot)', () => {
+    expect(ALL_STATUSES.filter(isWaitingForLaunch)).toEqual(['queued', 'image_building']);
+    expect(ALL_STATUSES.filter(isActive)).toEqual(['starting', 'idle', 'busy']);
   });
 });

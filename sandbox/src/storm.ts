@@ -1,4 +1,4 @@
-import { isTerminal, type RunnerStatus } from '@runner-fleet/core';
+import { isActive, isTerminal, isWaitingForLaunch, type RunnerStatus } from '@runner-fleet/core';
 import { startSandbox } from './sandbox.js';
 
 /** The storm of issue 6: many jobs at once, with GitHub's and ECS's faults, against a capped fleet. */
@@ -62,8 +62,6 @@ export interface StormResult {
   problems: string[];
 }
 
-const ACTIVE = new Set<RunnerStatus>(['starting', 'idle', 'busy']);
-
 /** Deterministic "random" selection of a share of jobs, by index, spread evenly. */
 const picks = (share: number, salt: number) => (index: number) => share > 0 && Math.floor((index + salt) * share) !== Math.floor((index + salt - 1) * share);
 
@@ -99,9 +97,9 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   sandbox.onRecordWrite((record) => {
     const before = statusOf.get(record.runnerId);
     statusOf.set(record.runnerId, record.status);
-    active += (ACTIVE.has(record.status) ? 1 : 0) - (before && ACTIVE.has(before) ? 1 : 0);
+    active += (isActive(record.status) ? 1 : 0) - (before && isActive(before) ? 1 : 0);
     maxActiveRunners = Math.max(maxActiveRunners, active);
-    if (record.status !== 'queued' && record.status !== 'image_building' && !isTerminal(record.status) && !startingSeen.has(record.runnerId)) {
+    if (!isWaitingForLaunch(record.status) && !isTerminal(record.status) && !startingSeen.has(record.runnerId)) {
       startingSeen.add(record.runnerId);
       queuedToStartingMs.push(Date.now() - Date.parse(record.createdAt));
     }

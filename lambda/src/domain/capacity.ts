@@ -1,4 +1,4 @@
-import { isTerminal, StaleRecordError, type RunnerRecord, type RunnerUpdate } from '@runner-fleet/core';
+import { isTerminal, isWaitingForLaunch, StaleRecordError, type RunnerRecord, type RunnerUpdate } from '@runner-fleet/core';
 import { dispatchEventFor } from './dispatch-event.js';
 import type { Deps } from './ports.js';
 
@@ -7,8 +7,6 @@ export const MAX_LAUNCH_ATTEMPTS = 5;
 /** Wait before launch attempt n+1: 30 s, 1, 2, 4 minutes (about 7.5 minutes in all before failing). */
 export const LAUNCH_BACKOFF_BASE_MS = 30_000;
 
-const waitsForLaunch = (record: RunnerRecord | undefined): record is RunnerRecord => record?.status === 'queued' || record?.status === 'image_building';
-
 /**
  * Marks a runner as waiting to be dispatched again (retryAt). False when the
  * runner no longer waits for a launch (cancelled, started meanwhile).
@@ -16,7 +14,7 @@ const waitsForLaunch = (record: RunnerRecord | undefined): record is RunnerRecor
 async function markWaiting(runnerId: string, update: (current: RunnerRecord) => RunnerUpdate, deps: Deps): Promise<RunnerRecord | undefined> {
   for (let attempt = 1; attempt <= 5; attempt++) {
     const current = await deps.store.get(runnerId);
-    if (!waitsForLaunch(current)) return undefined;
+    if (!current || !isWaitingForLaunch(current.status)) return undefined;
     try {
       return await deps.store.patch(current, update(current));
     } catch (error) {

@@ -1,4 +1,4 @@
-import { isOurRunnerName, isTerminal, StaleRecordError, type RunnerRecord, type RunnerStatus } from '@runner-fleet/core';
+import { isActive, isOurRunnerName, isTerminal, StaleRecordError, type RunnerRecord, type RunnerStatus } from '@runner-fleet/core';
 import { fillFreeSlots } from './capacity.js';
 import { replaceStrandedJobs, STRANDED_AFTER_MS } from './stranded-jobs.js';
 import { dispatchEventFor } from './dispatch-event.js';
@@ -185,7 +185,7 @@ async function freeLeakedSlots(deps: Deps, withTasks: RunnerRecord[], report: Ho
   for (const [runnerId, claimedAt] of await deps.store.capacity.holders()) {
     if (now - claimedAt < DISPATCH_LEASE_MS || active.has(runnerId)) continue;
     const record = await deps.store.get(runnerId);
-    if (record && ['starting', 'idle', 'busy'].includes(record.status)) continue;
+    if (record && isActive(record.status)) continue;
     if (await deps.store.capacity.release(runnerId)) {
       deps.log.warn('freed a runner slot whose runner is not active', { runnerId, status: record?.status ?? 'no record' });
       report.leakedSlotsFreed++;

@@ -1,4 +1,4 @@
-import { isOurRunnerName, replacementIdFor, runnerIdFor } from '@runner-fleet/core';
+import { isOurRunnerName, isWaitingForLaunch, replacementIdFor, runnerIdFor, type RunnerRecord } from '@runner-fleet/core';
 import { MAX_REPLACEMENTS } from './stranded-jobs.js';
 import { fillFreeSlots } from './capacity.js';
 import type { Deps, WorkflowJobDetail } from './ports.js';
@@ -64,9 +64,8 @@ export async function recordJobCompleted(detail: WorkflowJobDetail, deps: Deps):
       continue; // queued was recorded meanwhile: look again
     }
     if (job.runnerName === null) {
-      if (own.status === 'queued' || own.status === 'image_building') {
-        const result = await store.advance(ownRunnerId, 'cancelled', { conclusion, statusReason: `job ${job.id} ended (${conclusion}) before a runner took it` });
-        log.info('job ended before pickup', { runnerId: ownRunnerId, cancelled: result.changed });
+      if (isWaitingForLaunch(own.status)) {
+        await cancelWaiting(own, conclusion, `job ${job.id} ended (${conclusion}) before a runner took it`, deps);
       } else {
         // Its runner is up and may take another queued job; idle runners are reaped by housekeeping.
         log.info('job ended before pickup; its runner stays available to other jobs', { runnerId: ownRunnerId, status: own.status });
@@ -81,11 +80,14 @@ export async function recordJobCompleted(detail: WorkflowJobDetail, deps: Deps):
 async function cancelReplacements(jobId: number, conclusion: string, deps: Deps): Promise<void> {
   for (let n = 1; n <= MAX_REPLACEMENTS; n++) {
     const id = replacementIdFor(deps.config.runnerNamePrefix, jobId, n);
-    if (!id) return;
-    const replacement = await deps.store.get(id);
+    const replacement = id ? await deps.store.get(id) : undefined;
     if (!replacement) return;
-    if (replacement.status === 'queued' || replacement.status === 'image_building') {
-      await deps.store.advance(id, 'cancelled', { conclusion, statusReason: `job ${jobId} ended (${conclusion}) before this replacement took it` });
-    }
+    if (isWaitingForLaunch(replacement.status)) await cancelWaiting(replacement, conclusion, `job ${jobId} ended (${conclusion}) before this replacement took it`, deps);
   }
+}
+
+/** A runner whose job ended before any runner took it: cancelled while it has no task (a launched one stays for other jobs). */
+async function cancelWaiting(runner: RunnerRecord, conclusion: string, reason: string, deps: Deps): Promise<void> {
+  const result = await deps.store.advance(runner.runnerId, 'cancelled', { conclusion, statusReason: reason });
+  deps.log.info('job ended before pickup', { runnerId: runner.runnerId, cancelled: result.changed });
 }

@@ -1,4 +1,4 @@
-import { isTerminal, StaleRecordError, type RecordRef } from '@runner-fleet/core';
+import { isTerminal, isWaitingForLaunch, StaleRecordError, type RecordRef } from '@runner-fleet/core';
 import { CapacityError, LaunchRefusedError, RetryableError, type Deps, type LaunchSpec, type QueuedRunner, type WorkflowJobDetail } from './ports.js';
 import { LAUNCH_BACKOFF_BASE_MS, retryLaunchLater, waitForSlot } from './capacity.js';
 import { resolveImage } from './resolve-image.js';
@@ -152,7 +152,7 @@ async function resumeEarlierAttempt(detail: WorkflowJobDetail, runner: QueuedRun
     return settleAfterLaunch(runner.runnerId, liveTask, registered?.id, detail.installationId, deps);
   }
   const record = await deps.store.get(runner.runnerId);
-  if (!record || (record.status !== 'queued' && record.status !== 'image_building')) {
+  if (!record || !isWaitingForLaunch(record.status)) {
     deps.log.info('runner no longer waits for a launch; nothing to do', { status: record?.status });
     return { kind: !record || isTerminal(record.status) ? ('ended' as const) : ('started' as const) };
   }
@@ -202,7 +202,7 @@ async function settleAfterLaunch(
     if (alreadyRecorded) return { kind: 'started' };
     try {
       const update = { taskArn, ...(githubRunnerId ? { githubRunnerId } : {}) };
-      if (current.status === 'queued' || current.status === 'image_building') {
+      if (isWaitingForLaunch(current.status)) {
         await deps.store.transition(current, 'starting', { ...update, statusReason: 'task started, waiting for RUNNING' });
       } else {
         await deps.store.patch(current, update);
