@@ -216,6 +216,24 @@ export class RunnerStore {
     }
   }
 
+  /**
+   * Read-modify-write of fields, status unchanged, with retries: `decide`
+   * sees the record as read and returns the update, or undefined to leave it
+   * (then nothing is written and undefined is returned). A lost race decides again.
+   */
+  async revise(runnerId: string, decide: (current: RunnerRecord) => RunnerUpdate | undefined, maxAttempts = 5): Promise<RunnerRecord | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(runnerId);
+      const update = current && !isTerminal(current.status) ? decide(current) : undefined;
+      if (!current || !update) return undefined;
+      try {
+        return await this.patch(current, update);
+      } catch (error) {
+        if (!(error instanceof StaleRecordError) || attempt >= maxAttempts) throw error;
+      }
+    }
+  }
+
   /** Deletes a record only if it is still exactly as `ref` says (used to undo an ingress write). */
   async deleteIfUnchanged(ref: RecordRef): Promise<boolean> {
     try {

@@ -7,21 +7,9 @@ export const MAX_LAUNCH_ATTEMPTS = 5;
 /** Wait before launch attempt n+1: 30 s, 1, 2, 4 minutes (about 7.5 minutes in all before failing). */
 export const LAUNCH_BACKOFF_BASE_MS = 30_000;
 
-/**
- * Marks a runner as waiting to be dispatched again (retryAt). False when the
- * runner no longer waits for a launch (cancelled, started meanwhile).
- */
-async function markWaiting(runnerId: string, update: (current: RunnerRecord) => RunnerUpdate, deps: Deps): Promise<RunnerRecord | undefined> {
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    const current = await deps.store.get(runnerId);
-    if (!current || !isWaitingForLaunch(current.status)) return undefined;
-    try {
-      return await deps.store.patch(current, update(current));
-    } catch (error) {
-      if (!(error instanceof StaleRecordError)) throw error;
-    }
-  }
-  return undefined;
+/** Marks a runner as waiting to be dispatched again (retryAt); undefined when it no longer waits for a launch. */
+function markWaiting(runnerId: string, update: (current: RunnerRecord) => RunnerUpdate, deps: Deps): Promise<RunnerRecord | undefined> {
+  return deps.store.revise(runnerId, (current) => (isWaitingForLaunch(current.status) ? update(current) : undefined));
 }
 
 /**
@@ -42,14 +30,12 @@ export async function waitForSlot(runnerId: string, deps: Deps): Promise<void> {
  * with a growing backoff, and fail the runner after MAX_LAUNCH_ATTEMPTS.
  */
 export async function retryLaunchLater(runnerId: string, reason: string, deps: Deps): Promise<'retry' | 'failed'> {
-  let failed = false;
   const marked = await markWaiting(
     runnerId,
     (current) => {
       const attempts = (current.launchAttempts ?? 0) + 1;
-      failed = attempts >= MAX_LAUNCH_ATTEMPTS;
+      if (attempts >= MAX_LAUNCH_ATTEMPTS) return { launchAttempts: attempts };
       const delayMs = LAUNCH_BACKOFF_BASE_MS * 2 ** (attempts - 1);
-      if (failed) return { launchAttempts: attempts };
       return {
         launchAttempts: attempts,
         retryAt: new Date(deps.now().getTime() + delayMs).toISOString(),
@@ -58,7 +44,7 @@ export async function retryLaunchLater(runnerId: string, reason: string, deps: D
     },
     deps,
   );
-  if (marked && failed) {
+  if (marked && (marked.launchAttempts ?? 0) >= MAX_LAUNCH_ATTEMPTS) {
     await deps.store.advance(runnerId, 'failed', { statusReason: `no task started after ${MAX_LAUNCH_ATTEMPTS} attempts: ${reason}` });
     return 'failed';
   }
