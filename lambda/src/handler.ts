@@ -82,7 +82,7 @@ export function createHandler(loadDeps: () => Promise<Deps>, fallbackLog: Log) {
       d.log.error('event failed; it will be retried', { error });
       throw error;
     } finally {
-      d.metrics.flush();
+      await d.metrics.flush().catch((error: unknown) => d.log.warn('metrics could not be written', { error }));
     }
   };
 }

@@ -1,50 +1,62 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { FleetMetrics } from '../domain/ports.js';
+import { lazy } from '../runtime/lazy.js';
 
 export const METRICS_NAMESPACE = 'RunnerFleet';
 const SERVICE = 'runner-fleet-control-plane';
+/** EMF allows 100 values per metric in one line; Powertools would print a full one by itself, so lines are cut first. */
+const VALUES_PER_LINE = 90;
+
+interface Point {
+  name: string;
+  unit: (typeof MetricUnit)[keyof typeof MetricUnit];
+  value: number;
+  reason?: string;
+}
 
 /**
- * Powertools Metrics as the FleetMetrics port. One Metrics per dimension set
- * (LaunchFailures carries a `reason`), each serialised to one EMF line per
- * flush. `write` receives the lines: stdout in Lambda (CloudWatch Logs turns
- * them into metrics), a collector in the sandbox.
+ * The FleetMetrics port over Powertools Metrics. Recording only buffers, so a
+ * route that records nothing (ingress) never loads Powertools Metrics; a flush
+ * loads it once and writes one EMF line per dimension set (LaunchFailures
+ * carries a `reason`). `write` receives the lines: stdout in Lambda
+ * (CloudWatch Logs turns them into metrics), a collector in the sandbox.
  */
 export function createFleetMetrics(options: { write?: (emfLine: string) => void; fleet: string }): FleetMetrics {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const byDimensions = new Map<string, Metrics>();
-  const stored = new Map<Metrics, number>();
-  const publish = (metrics: Metrics) => {
-    if (!metrics.hasStoredMetrics()) return;
-    const emf = metrics.serializeMetrics();
-    metrics.clearMetrics();
-    stored.set(metrics, 0);
-    write(JSON.stringify(emf));
-  };
-  // EMF allows 100 values per metric; Powertools would flush to stdout by itself there, so publish first.
-  const add = (metrics: Metrics, name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number) => {
-    if ((stored.get(metrics) ?? 0) >= 90) publish(metrics);
-    metrics.addMetric(name, unit, value);
-    stored.set(metrics, (stored.get(metrics) ?? 0) + 1);
-  };
-  const metricsFor = (dimensions: Record<string, string> = {}): Metrics => {
-    const key = JSON.stringify(dimensions);
-    let metrics = byDimensions.get(key);
-    if (!metrics) {
-      metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE, defaultDimensions: { fleet: options.fleet, ...dimensions } });
-      byDimensions.set(key, metrics);
-    }
-    return metrics;
-  };
+  const powertools = lazy(() => import('@aws-lambda-powertools/metrics'));
+  let points: Point[] = [];
+
   return {
     count(name, value = 1, dimensions) {
-      if (value > 0 || name === 'ActiveRunners' || name === 'RunnerCap' || name === 'RunnersWaitingForSlot') add(metricsFor(dimensions), name, MetricUnit.Count, value);
+      if (value > 0) points.push({ name, unit: 'Count', value, reason: dimensions?.reason });
+    },
+    gauge(name, value) {
+      points.push({ name, unit: 'Count', value });
     },
     seconds(name, value) {
-      add(metricsFor(), name, MetricUnit.Seconds, Math.max(0, value));
+      points.push({ name, unit: 'Seconds', value: Math.max(0, value) });
     },
-    flush() {
-      for (const metrics of byDimensions.values()) publish(metrics);
+    async flush() {
+      if (points.length === 0) return;
+      const batch = points;
+      points = [];
+      const { Metrics } = await powertools();
+      for (const reason of new Set(batch.map((p) => p.reason))) {
+        const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE, defaultDimensions: { fleet: options.fleet, ...(reason ? { reason } : {}) } });
+        const valuesPerName = new Map<string, number>();
+        const publish = () => {
+          if (!metrics.hasStoredMetrics()) return;
+          write(JSON.stringify(metrics.serializeMetrics()));
+          metrics.clearMetrics();
+          valuesPerName.clear();
+        };
+        for (const point of batch.filter((p) => p.reason === reason)) {
+          if ((valuesPerName.get(point.name) ?? 0) >= VALUES_PER_LINE) publish();
+          metrics.addMetric(point.name, point.unit, point.value);
+          valuesPerName.set(point.name, (valuesPerName.get(point.name) ?? 0) + 1);
+        }
+        publish();
+      }
     },
   };
 }

@@ -120,9 +120,9 @@ function recordMetrics(deps: Deps, report: HousekeepingReport, queued: RunnerRec
   metrics.count('GhostRunnersRemoved', report.ghostRunnersRemoved);
   metrics.count('DispatchesRetried', report.redispatched);
   metrics.count('LeakedSlotsFreed', report.leakedSlotsFreed);
-  metrics.count('ActiveRunners', report.activeRunners);
-  metrics.count('RunnerCap', config.maxRunners);
-  metrics.count('RunnersWaitingForSlot', queued.filter((r) => r.retryAt !== undefined).length);
+  metrics.gauge('ActiveRunners', report.activeRunners);
+  metrics.gauge('RunnerCap', config.maxRunners);
+  metrics.gauge('RunnersWaiting', queued.filter((r) => r.retryAt !== undefined).length);
 }
 
 /** Runners that ended lately (one page per status): the ones that may have left their own job stranded. */

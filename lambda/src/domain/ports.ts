@@ -110,18 +110,18 @@ export type CountMetric =
   | 'GhostRunnersRemoved'
   | 'DispatchesRetried'
   | 'LeakedSlotsFreed'
-  | 'RunnersReplaced'
-  | 'ActiveRunners'
-  | 'RunnerCap'
-  | 'RunnersWaitingForSlot';
+  | 'RunnersReplaced';
+/** Levels written every housekeeping run, zero included. */
+export type GaugeMetric = 'ActiveRunners' | 'RunnerCap' | 'RunnersWaiting';
 export type SecondsMetric = 'QueuedToStartingSeconds' | 'StartingToIdleSeconds';
 
 export interface FleetMetrics {
-  /** `reason` becomes a dimension (LaunchFailures by reason). */
+  /** Counts an event (nothing for 0); `reason` becomes a dimension (LaunchFailures by reason). */
   count(name: CountMetric, value?: number, dimensions?: { reason: string }): void;
+  gauge(name: GaugeMetric, value: number): void;
   seconds(name: SecondsMetric, value: number): void;
   /** Writes what was recorded since the last flush, as EMF. */
-  flush(): void;
+  flush(): Promise<void>;
 }
 
 /** Everything the routes use, built once per cold start (or handed in by tests). */

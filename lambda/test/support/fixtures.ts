@@ -165,10 +165,13 @@ export class RecordingMetrics implements FleetMetrics {
     const key = dimensions ? `${name}/${dimensions.reason}` : name;
     this.totals.set(key, (this.totals.get(key) ?? 0) + value);
   }
+  gauge(name: string, value: number) {
+    this.totals.set(name, value);
+  }
   seconds(name: string, value: number) {
     this.totals.set(name, (this.totals.get(name) ?? 0) + value);
   }
-  flush() {}
+  async flush() {}
 }
 
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {}, appendKeys() {}, resetKeys() {} };
