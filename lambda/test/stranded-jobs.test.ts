@@ -1,25 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { RunnerRecord, RunnerStore } from '@runner-fleet/core';
+import { describe, expect, it } from '@jest/globals';
+import type { RunnerRecord } from '@runner-fleet/core';
 import { MAX_REPLACEMENTS, replaceStrandedJobs, STRANDED_AFTER_MS } from '../src/domain/stranded-jobs.js';
-import { makeDeps, queuedJob, recordingBus, startTable } from './support/fixtures.js';
+import { makeDeps, queuedJob, recordingBus, tablePerTest } from './support/fixtures.js';
 
 describe('replaceStrandedJobs (a runner made for one job ran another)', () => {
-  let table: Awaited<ReturnType<typeof startTable>>;
-  let store: RunnerStore;
-  beforeEach(async () => {
-    table = await startTable();
-    store = table.store;
-  });
-  afterEach(() => table.stop());
+  const table = tablePerTest();
 
   const withBus = () => {
     const { bus, published } = recordingBus();
-    return Object.assign(makeDeps(store, table.clock, { bus }), { published });
+    return Object.assign(makeDeps(table.store, table.clock, { bus }), { published });
   };
   /** The job's own runner took `otherJobId`; the clock moves past the grace period. */
   const strand = async (otherJobId: number): Promise<RunnerRecord> => {
-    const { record } = await queuedJob(store, table.clock);
-    const busy = await store.transition(record, 'busy', { assignedJobId: otherJobId });
+    const { record } = await queuedJob(table.store, table.clock);
+    const busy = await table.store.transition(record, 'busy', { assignedJobId: otherJobId });
     table.clock.now = new Date(table.clock.now.getTime() + STRANDED_AFTER_MS + 1000);
     return busy;
   };
@@ -30,7 +24,7 @@ describe('replaceStrandedJobs (a runner made for one job ran another)', () => {
     deps.github.jobStatuses.set(runner.jobId, 'queued');
 
     expect(await replaceStrandedJobs(deps, [runner])).toBe(1);
-    const replacement = await store.get(`${runner.runnerId}r1`);
+    const replacement = await table.store.get(`${runner.runnerId}r1`);
     expect(replacement).toMatchObject({ status: 'queued', jobId: runner.jobId, labels: runner.labels, runnerClass: 'small', cpu: 512 });
     expect(deps.published.map((d) => d.runner?.runnerId)).toEqual([`${runner.runnerId}r1`]);
 
@@ -42,15 +36,15 @@ describe('replaceStrandedJobs (a runner made for one job ran another)', () => {
   it('asks GitHub nothing about a job that reached another of our runners', async () => {
     const deps = withBus();
     const runner = await strand(1);
-    await store.markJobServed(runner.jobId, 'ecs-runner-9');
+    await table.store.markJobServed(runner.jobId, 'ecs-runner-9');
     expect(await replaceStrandedJobs(deps, [runner])).toBe(0);
     expect(deps.github.calls).toEqual([]);
   });
 
   it('waits out the grace period: GitHub may still give the job to a spare runner', async () => {
     const deps = withBus();
-    const { record } = await queuedJob(store, table.clock);
-    const runner = await store.transition(record, 'busy', { assignedJobId: 1 });
+    const { record } = await queuedJob(table.store, table.clock);
+    const runner = await table.store.transition(record, 'busy', { assignedJobId: 1 });
     expect(await replaceStrandedJobs(deps, [runner])).toBe(0);
     expect(deps.github.calls).toEqual([]);
   });
@@ -62,7 +56,7 @@ describe('replaceStrandedJobs (a runner made for one job ran another)', () => {
     expect(await replaceStrandedJobs(deps, [runner])).toBe(0);
     expect(await replaceStrandedJobs(deps, [runner])).toBe(0);
     expect(deps.github.calls).toEqual([`jobStatus ${runner.jobId}`]);
-    expect(await store.isJobServed(runner.jobId)).toBe(true);
+    expect(await table.store.isJobServed(runner.jobId)).toBe(true);
   });
 
   it(`launches the next replacement when one took another job too, up to ${MAX_REPLACEMENTS}`, async () => {
@@ -71,10 +65,10 @@ describe('replaceStrandedJobs (a runner made for one job ran another)', () => {
     deps.github.jobStatuses.set(runner.jobId, 'queued');
     for (let n = 1; n <= MAX_REPLACEMENTS; n++) {
       expect(await replaceStrandedJobs(deps, [runner])).toBe(1);
-      const replacement = (await store.get(`${runner.runnerId}r${n}`))!;
-      await store.transition(replacement, 'busy', { assignedJobId: 100 + n }); // it, too, took another job
+      const replacement = (await table.store.get(`${runner.runnerId}r${n}`))!;
+      await table.store.transition(replacement, 'busy', { assignedJobId: 100 + n }); // it, too, took another job
     }
     expect(await replaceStrandedJobs(deps, [runner])).toBe(0);
-    expect(await store.get(`${runner.runnerId}r${MAX_REPLACEMENTS + 1}`)).toBeUndefined();
+    expect(await table.store.get(`${runner.runnerId}r${MAX_REPLACEMENTS + 1}`)).toBeUndefined();
   });
 });

@@ -73,7 +73,10 @@ export async function replaceStrandedJobs(deps: Deps, runners: RunnerRecord[]): 
 async function nextReplacementId(deps: Deps, jobId: number): Promise<string | undefined> {
   for (let n = 1; n <= MAX_REPLACEMENTS; n++) {
     const id = replacementIdFor(deps.config.runnerNamePrefix, jobId, n);
-    if (!id) return undefined;
+    if (!id) {
+      deps.log.warn('a replacement runner id would not fit ECS startedBy (36 characters); shorten RUNNER_NAME_PREFIX', { jobId });
+      return undefined;
+    }
     const existing = await deps.store.get(id);
     if (!existing) return id;
     const tookAnotherJob = existing.assignedJobId !== undefined && existing.assignedJobId !== jobId;

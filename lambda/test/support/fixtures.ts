@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from '@jest/globals';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -41,6 +42,23 @@ export async function startTable(): Promise<{ store: RunnerStore; stop: () => Pr
     now: () => clock.now,
   });
   return { store, clock, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** A fresh table for every test of the calling describe block; `store` and `clock` are the running test's. */
+export function tablePerTest(): { readonly store: RunnerStore; readonly clock: { now: Date } } {
+  let current: Awaited<ReturnType<typeof startTable>>;
+  beforeEach(async () => {
+    current = await startTable();
+  });
+  afterEach(() => current.stop());
+  return {
+    get store() {
+      return current.store;
+    },
+    get clock() {
+      return current.clock;
+    },
+  };
 }
 
 /** GitHub's runner endpoints, recorded; `registered` holds runners by name. */

@@ -249,12 +249,7 @@ export class EcsSimulator {
       return { tasks: earlier.taskArns.map((arn) => this.describeTask(this.tasks.get(arn)!)), failures: [] };
     }
 
-    this.runTaskCalls++;
-    if (this.faults.runTaskThrottles > 0 || (this.faults.runTaskThrottleEvery > 0 && this.runTaskCalls % this.faults.runTaskThrottleEvery === 0)) {
-      this.faults.runTaskThrottles = Math.max(0, this.faults.runTaskThrottles - 1);
-      this.runTaskThrottled++;
-      throw new AwsError('ThrottlingException', 'Rate exceeded');
-    }
+    if (this.throttled()) throw new AwsError('ThrottlingException', 'Rate exceeded');
     const provider = providers[0] ?? 'FARGATE';
     if (Date.now() < this.faults.capacityOutageUntil || (provider === 'FARGATE_SPOT' && Date.now() < this.faults.spotCapacityOutageUntil)) {
       return { tasks: [], failures: [{ arn: `arn:aws:ecs:${this.region}:${ACCOUNT_ID}:capacity-provider/${provider}`, reason: CAPACITY_REASON }] };
@@ -266,6 +261,19 @@ export class EcsSimulator {
     this.tasksStarted += tasks.length;
     if (startedBy && !this.firstRunTaskAt.has(startedBy)) this.firstRunTaskAt.set(startedBy, performance.now());
     return { tasks: tasks.map((t) => this.describeTask(t)), failures: [] };
+  }
+
+  /** Counts a RunTask call and says whether the injected faults throttle it. */
+  private throttled(): boolean {
+    this.runTaskCalls++;
+    const { runTaskThrottleEvery: every } = this.faults;
+    let throttle = every > 0 && this.runTaskCalls % every === 0;
+    if (this.faults.runTaskThrottles > 0) {
+      this.faults.runTaskThrottles--;
+      throttle = true;
+    }
+    if (throttle) this.runTaskThrottled++;
+    return throttle;
   }
 
   private createTask(

@@ -79,43 +79,42 @@ describe('the MAX_RUNNERS cap', () => {
 });
 
 describe('faults on the way to a task', () => {
+  /** A job queued while GitHub answers 5xx for `downForMs`: its dispatch fails through every retry. */
+  const queueDuringGitHubOutage = async (downForMs: number): Promise<{ s: Sandbox; runnerId: string }> => {
+    const s = (sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' }));
+    s.github.faults.downUntil = Date.now() + downForMs;
+    const id = nextJobId();
+    await s.webhooks.send('workflow_job', workflowJobPayload('queued', repo, { id, runId: id, labels: ['self-hosted'] }));
+    await s.settle();
+    return { s, runnerId: `ecs-runner-${id}` };
+  };
 
   it('keeps a job queued through 2 minutes of GitHub outage, with no slot held, and launches it once GitHub is back', async () => {
-    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
-    sandbox.github.faults.downUntil = Date.now() + 120_000;
-    const id = nextJobId();
-    const runnerId = `ecs-runner-${id}`;
-    await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, { id, runId: id, labels: ['self-hosted'] }));
-    await sandbox.settle();
+    const { s, runnerId } = await queueDuringGitHubOutage(120_000);
     // Octokit's retries, then the event's retries, all met the outage: the event is dead-lettered, the job stays queued.
-    expect(sandbox.bus.deadLetters).toHaveLength(1);
-    expect((await sandbox.store.get(runnerId))?.status).toBe('queued');
-    expect((await sandbox.store.capacity.holders()).size).toBe(0);
-    expect(sandbox.ecs.tasksStarted).toBe(0);
+    expect(s.bus.deadLetters).toHaveLength(1);
+    expect((await s.store.get(runnerId))?.status).toBe('queued');
+    expect((await s.store.capacity.holders()).size).toBe(0);
+    expect(s.ecs.tasksStarted).toBe(0);
 
-    sandbox.github.faults.downUntil = 0;
-    await backdate(sandbox, runnerId, ['updatedAt'], 11);
-    await sandbox.runHousekeeping();
-    await sandbox.settle();
-    expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'idle', redispatches: 1 });
-    expect(sandbox.ecs.tasksStarted).toBe(1);
+    s.github.faults.downUntil = 0;
+    await backdate(s, runnerId, ['updatedAt'], 11);
+    await s.runHousekeeping();
+    await s.settle();
+    expect(await s.store.get(runnerId)).toMatchObject({ status: 'idle', redispatches: 1 });
+    expect(s.ecs.tasksStarted).toBe(1);
   }, 30_000);
 
   it('fails a job whose dispatch keeps failing after 3 re-dispatches, instead of looping', async () => {
-    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
-    sandbox.github.faults.downUntil = Date.now() + 600_000;
-    const id = nextJobId();
-    const runnerId = `ecs-runner-${id}`;
-    await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, { id, runId: id, labels: ['self-hosted'] }));
-    await sandbox.settle();
+    const { s, runnerId } = await queueDuringGitHubOutage(600_000);
     for (let round = 1; round <= 4; round++) {
-      await backdate(sandbox, runnerId, ['updatedAt'], 11);
-      await sandbox.runHousekeeping();
-      await sandbox.settle();
+      await backdate(s, runnerId, ['updatedAt'], 11);
+      await s.runHousekeeping();
+      await s.settle();
     }
-    expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'failed', redispatches: 3 });
-    expect((await sandbox.store.get(runnerId))?.statusReason).toMatch(/^dispatch failed 4 times/);
-    expect(sandbox.bus.deadLetters).toHaveLength(4);
+    expect(await s.store.get(runnerId)).toMatchObject({ status: 'failed', redispatches: 3 });
+    expect((await s.store.get(runnerId))?.statusReason).toMatch(/^dispatch failed 4 times/);
+    expect(s.bus.deadLetters).toHaveLength(4);
   }, 30_000);
 
   it('records a RUNNING event that arrives before the record is starting, and the dispatch keeps it', async () => {
