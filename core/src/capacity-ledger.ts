@@ -23,48 +23,36 @@ export class CapacityLedger {
 
   /** True when `runnerId` holds a slot now (it may already have held it); false when all `max` are taken. */
   async claim(runnerId: string, max: number): Promise<boolean> {
-    for (let attempt = 1; attempt <= 2; attempt++) {
-      try {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { runnerId: CAPACITY_LEDGER_KEY },
-            UpdateExpression: 'SET holders.#runner = if_not_exists(holders.#runner, :claimedAt)',
-            ConditionExpression: 'attribute_exists(holders.#runner) OR size(holders) < :max',
-            ExpressionAttributeNames: { '#runner': runnerId },
-            ExpressionAttributeValues: { ':claimedAt': this.now().getTime(), ':max': max },
-          }),
-        );
-        this.exists = true;
-        return true;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        // The condition also fails when the ledger does not exist yet: make sure it does, then claim again.
-        if (attempt > 1 || this.exists) return false;
-        await this.createIfMissing();
-        this.exists = true;
-      }
-    }
-    return false;
-  }
-
-  /** Frees the runner's slot; false when it held none. */
-  async release(runnerId: string): Promise<boolean> {
-    try {
-      await this.doc.send(
+    const claimSlot = () =>
+      this.sendConditional(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { runnerId: CAPACITY_LEDGER_KEY },
-          UpdateExpression: 'REMOVE holders.#runner',
-          ConditionExpression: 'attribute_exists(holders.#runner)',
+          UpdateExpression: 'SET holders.#runner = if_not_exists(holders.#runner, :claimedAt)',
+          ConditionExpression: 'attribute_exists(holders.#runner) OR size(holders) < :max',
           ExpressionAttributeNames: { '#runner': runnerId },
+          ExpressionAttributeValues: { ':claimedAt': this.now().getTime(), ':max': max },
         }),
       );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    if (await claimSlot()) return (this.exists = true);
+    if (this.exists) return false;
+    // The condition also fails when the ledger does not exist yet: make sure it does, then claim once more.
+    await this.createIfMissing();
+    this.exists = true;
+    return claimSlot();
+  }
+
+  /** Frees the runner's slot; false when it held none. */
+  release(runnerId: string): Promise<boolean> {
+    return this.sendConditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { runnerId: CAPACITY_LEDGER_KEY },
+        UpdateExpression: 'REMOVE holders.#runner',
+        ConditionExpression: 'attribute_exists(holders.#runner)',
+        ExpressionAttributeNames: { '#runner': runnerId },
+      }),
+    );
   }
 
   /** Who holds a slot, and since when (epoch ms). */
@@ -85,32 +73,35 @@ export class CapacityLedger {
    * on an outage. Only ever moves the pause later.
    */
   async pauseLaunches(untilMs: number): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { runnerId: CAPACITY_LEDGER_KEY },
-          UpdateExpression: 'SET launchesPausedUntil = :until',
-          ConditionExpression: 'attribute_exists(runnerId) AND (attribute_not_exists(launchesPausedUntil) OR launchesPausedUntil < :until)',
-          ExpressionAttributeValues: { ':until': untilMs },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await this.sendConditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { runnerId: CAPACITY_LEDGER_KEY },
+        UpdateExpression: 'SET launchesPausedUntil = :until',
+        ConditionExpression: 'attribute_exists(runnerId) AND (attribute_not_exists(launchesPausedUntil) OR launchesPausedUntil < :until)',
+        ExpressionAttributeValues: { ':until': untilMs },
+      }),
+    );
   }
 
   private async createIfMissing(): Promise<void> {
+    await this.sendConditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { runnerId: CAPACITY_LEDGER_KEY, kind: 'capacity', holders: {} },
+        ConditionExpression: 'attribute_not_exists(runnerId)',
+      }),
+    );
+  }
+
+  /** Sends a conditional write; false when its condition did not hold. */
+  private async sendConditional(command: UpdateCommand | PutCommand): Promise<boolean> {
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { runnerId: CAPACITY_LEDGER_KEY, kind: 'capacity', holders: {} },
-          ConditionExpression: 'attribute_not_exists(runnerId)',
-        }),
-      );
+      await this.doc.send(command as UpdateCommand);
+      return true;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 }
