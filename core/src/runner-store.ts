@@ -1,11 +1,13 @@
 import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
   UpdateCommand,
+  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { CapacityLedger } from './capacity-ledger.js';
@@ -353,9 +355,19 @@ export class RunnerStore {
     );
   }
 
-  async isJobServed(jobId: number): Promise<boolean> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.options.tableName, Key: { runnerId: `job#${jobId}` }, ConsistentRead: true }));
-    return out.Item !== undefined;
+  /** Which of these jobs have a served marker: one batch read per 100 jobs. */
+  async servedJobs(jobIds: number[]): Promise<Set<number>> {
+    const served = new Set<number>();
+    for (let i = 0; i < jobIds.length; i += 100) {
+      let keys: Array<Record<string, unknown>> | undefined = jobIds.slice(i, i + 100).map((id) => ({ runnerId: `job#${id}` }));
+      // DynamoDB may leave some keys unprocessed under load: ask again for those.
+      while (keys && keys.length > 0) {
+        const out: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[this.options.tableName] ?? []) served.add(Number(String(item.runnerId).slice('job#'.length)));
+        keys = out.UnprocessedKeys?.[this.options.tableName]?.Keys;
+      }
+    }
+    return served;
   }
 
   /** Forgets a delivery id (when the event it stood for could not be put on the bus). */

@@ -56,7 +56,7 @@ describe('replaceStrandedJobs (a runner made for one job ran another)', () => {
     expect(await replaceStrandedJobs(deps, [runner])).toBe(0);
     expect(await replaceStrandedJobs(deps, [runner])).toBe(0);
     expect(deps.github.calls).toEqual([`jobStatus ${runner.jobId}`]);
-    expect(await table.store.isJobServed(runner.jobId)).toBe(true);
+    expect(await table.store.servedJobs([runner.jobId, 424242])).toEqual(new Set([runner.jobId]));
   });
 
   it(`launches the next replacement when one took another job too, up to ${MAX_REPLACEMENTS}`, async () => {

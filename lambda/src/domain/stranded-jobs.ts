@@ -23,11 +23,11 @@ export async function replaceStrandedJobs(deps: Deps, runners: RunnerRecord[]): 
   const { store, config, log } = deps;
   const now = deps.now().getTime();
   const strandedJobIds = [...new Set(runners.filter((r) => r.assignedJobId !== undefined && r.assignedJobId !== r.jobId).map((r) => r.jobId))];
+  const served = await store.servedJobs(strandedJobIds);
   const events = [];
   let checks = 0;
-  for (const jobId of strandedJobIds) {
+  for (const jobId of strandedJobIds.filter((id) => !served.has(id))) {
     if (checks >= MAX_GITHUB_CHECKS_PER_RUN) break;
-    if (await store.isJobServed(jobId)) continue;
     const own = await store.get(runnerIdFor(config.runnerNamePrefix, jobId));
     if (!own || now - Date.parse(own.createdAt) < STRANDED_AFTER_MS) continue;
     const next = await nextReplacementId(deps, jobId);
