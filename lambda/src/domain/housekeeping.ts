@@ -1,6 +1,6 @@
 import { isActive, isOurRunnerName, isTerminal, StaleRecordError, type RunnerRecord, type RunnerStatus } from '@runner-fleet/core';
 import { fillFreeSlots } from './capacity.js';
-import { replaceStrandedJobs, STRANDED_AFTER_MS } from './stranded-jobs.js';
+import { replaceStrandedJobs, STRANDED_LOOKBACK_MS } from './stranded-jobs.js';
 import { dispatchEventFor } from './dispatch-event.js';
 import { DISPATCH_LEASE_MS } from './launch-runner.js';
 import { settleImageBuilds } from './image-build-sweep.js';
@@ -127,7 +127,7 @@ function recordMetrics(deps: Deps, report: HousekeepingReport, queued: RunnerRec
 
 /** Runners that ended lately (one page per status): the ones that may have left their own job stranded. */
 async function recentlyEnded(deps: Deps): Promise<RunnerRecord[]> {
-  const since = new Date(deps.now().getTime() - 10 * STRANDED_AFTER_MS).toISOString();
+  const since = new Date(deps.now().getTime() - STRANDED_LOOKBACK_MS).toISOString();
   const pages = await Promise.all((['completed', 'failed'] as const).map((status) => deps.store.listByStatus(status, { since, limit: 500 })));
   return pages.flatMap((page) => page.records);
 }

@@ -4,6 +4,8 @@ import type { Deps } from './ports.js';
 
 /** A job still queued this long after its webhook, while its own runner ran another job, is stranded. */
 export const STRANDED_AFTER_MS = 2 * 60 * 1000;
+/** Runners that ended within this long may have left their own job stranded; older ones were looked at in earlier runs. */
+export const STRANDED_LOOKBACK_MS = 20 * 60 * 1000;
 /** Replacements per job; a job whose replacements keep taking other jobs is left to the next run after this many. */
 export const MAX_REPLACEMENTS = 3;
 /** GitHub is asked about at most this many jobs per run (the rate limit is shared with launches). */
