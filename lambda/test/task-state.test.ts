@@ -111,4 +111,20 @@ describe('a stopped task', () => {
     expect(await table.store.get(record.runnerId)).toMatchObject({ status: 'cancelled', statusReason: 'idle for too long' });
     expect(published).toHaveLength(0);
   });
+
+  it('forgets an image ECS could not pull and relaunches the job, so the next launch resolves the image again', async () => {
+    const { bus, published } = recordingBus();
+    const deps = makeDeps(table.store, table.clock, { bus } as Partial<Deps>);
+    const record = await idleRunner(deps, table.store);
+    await table.store.revise(record.runnerId, () => ({ image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/fleet-runner:ubuntu-22.04-abc123' }));
+    deps.images.present.add('ubuntu-22.04-abc123');
+    deps.github.jobStatuses.set(record.jobId, 'queued');
+    await onTaskStateChange(
+      stopped(record.runnerId, undefined, { stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found' }),
+      deps,
+    );
+    expect(await table.store.get(record.runnerId)).toMatchObject({ status: 'failed', statusReason: expect.stringContaining('the image could not be pulled') });
+    expect(deps.images.present.has('ubuntu-22.04-abc123')).toBe(false);
+    expect(published.map((e) => e.runner?.runnerId)).toEqual([`${record.runnerId}r1`]);
+  });
 });

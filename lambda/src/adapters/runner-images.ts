@@ -54,6 +54,10 @@ export function createRunnerImages(ecr: ECRClient, ecs: ECSClient, codebuild: Co
       }
     },
 
+    async forget(tag) {
+      present.delete(tag);
+    },
+
     taskDefinitionFor: (tag) => families(tag),
 
     async startBuild(baseImage, tag) {

@@ -90,6 +90,8 @@ export interface EventPublisher {
 /** Runner images built FROM image: labels: ECR, a task definition per image, CodeBuild. */
 export interface RunnerImages {
   exists(tag: string): Promise<boolean>;
+  /** ECS could not pull `tag`: it no longer counts as present, so the next launch checks (and builds) again. */
+  forget(tag: string): Promise<void>;
   /** The task definition (family) that runs the fleet's image `tag`, registered once per tag and reused. */
   taskDefinitionFor(tag: string): Promise<string>;
   /** Starts the build of `tag` FROM `baseImage` (undefined: the Dockerfile's default base); returns the build id. */

@@ -79,7 +79,7 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
   );
   const current = result.record ?? before;
   log.info('task stopped', result.changed ? { recorded: current.status, exitCode, stopCode: detail.stopCode } : { unchanged: result.reason });
-  if (outcome.imageMissing) log.warn('ECS could not pull the runner image', { stoppedReason });
+  if (outcome.imageMissing) await forgetImage(current, stoppedReason, deps);
 
   if (!tookJob(current) && current.githubRunnerId) {
     const removed = await deps.github.deleteRunner(current.githubRunnerId);
@@ -90,6 +90,13 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
   // The runner's end freed its slot (here, or by an operator's terminate): the longest-waiting job takes it.
   // A runner whose completed webhook ended it first was followed by a fill there already.
   if (result.changed || current.status === 'terminated') await fillFreeSlots(deps);
+}
+
+/** The runner's image is gone from ECR (expired, deleted): the next launch resolves (and builds) it again. */
+async function forgetImage(runner: RunnerRecord, stoppedReason: string | undefined, deps: Deps): Promise<void> {
+  const tag = runner.image?.slice(runner.image.lastIndexOf(':') + 1) ?? deps.config.runnerImageTag;
+  deps.log.warn('ECS could not pull the runner image; it no longer counts as present', { tag, stoppedReason });
+  await deps.images.forget(tag);
 }
 
 /** A new runner for the job of a runner that stopped without it (bounded: `<prefix>-<jobId>r<n>`, n ≤ 3). */

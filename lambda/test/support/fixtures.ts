@@ -162,6 +162,11 @@ export class FakeImages implements RunnerImages {
     return this.present.has(tag);
   }
 
+  async forget(tag: string) {
+    this.calls.push(`forget ${tag}`);
+    this.present.delete(tag);
+  }
+
   async taskDefinitionFor(tag: string) {
     return `fleet-runner-${tag.slice(-16)}`;
   }
