@@ -88,7 +88,7 @@ describe('a stopped task', () => {
     await table.store.advance(record.runnerId, 'busy', { assignedJobId: record.jobId });
     await onTaskStateChange(stopped(record.runnerId, 0), deps);
     expect((await table.store.get(record.runnerId))?.status).toBe('completed');
-    expect(deps.github.calls.filter((c) => c.startsWith('jobStatus'))).toEqual([]);
+    expect(deps.github.calls.filter((c) => c.startsWith('job'))).toEqual([]);
   });
 
   it('is failed when Spot capacity was reclaimed during the job, and the job is not relaunched', async () => {
@@ -126,5 +126,28 @@ describe('a stopped task', () => {
     expect(await table.store.get(record.runnerId)).toMatchObject({ status: 'failed', statusReason: expect.stringContaining('the image could not be pulled') });
     expect(deps.images.present.has('ubuntu-22.04-abc123')).toBe(false);
     expect(published.map((e) => e.runner?.runnerId)).toEqual([`${record.runnerId}r1`]);
+  });
+
+  it('is completed when the record missed in_progress but GitHub shows this runner ran the job', async () => {
+    const { bus, published } = recordingBus();
+    const deps = makeDeps(table.store, table.clock, { bus } as Partial<Deps>);
+    const record = await idleRunner(deps, table.store);
+    deps.github.jobStatuses.set(record.jobId, 'completed');
+    deps.github.jobRunnerNames.set(record.jobId, record.runnerId);
+    await onTaskStateChange(stopped(record.runnerId, 0), deps);
+    expect(await table.store.get(record.runnerId)).toMatchObject({ status: 'completed', statusReason: `task exited 0 after job ${record.jobId}` });
+    expect(published).toHaveLength(0);
+  });
+
+  it('is failed without a replacement when GitHub shows the job went to another runner', async () => {
+    const { bus, published } = recordingBus();
+    const deps = makeDeps(table.store, table.clock, { bus } as Partial<Deps>);
+    const record = await idleRunner(deps, table.store);
+    deps.github.jobStatuses.set(record.jobId, 'in_progress');
+    deps.github.jobRunnerNames.set(record.jobId, 'someone-else-7');
+    await onTaskStateChange(stopped(record.runnerId, 0), deps);
+    expect(await table.store.get(record.runnerId)).toMatchObject({ status: 'failed', statusReason: expect.stringContaining('stopped before taking a job') });
+    expect(deps.github.registered.has(record.runnerId)).toBe(false);
+    expect(published).toHaveLength(0);
   });
 });

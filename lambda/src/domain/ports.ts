@@ -40,6 +40,8 @@ export interface GitHubRunners {
   deleteRunner(id: number, installationId?: number): Promise<'deleted' | 'not-found' | 'busy'>;
   /** A workflow job's status on GitHub (queued, in_progress, completed, …); undefined when GitHub does not know it. */
   jobStatus(jobId: number, installationId?: number): Promise<string | undefined>;
+  /** A workflow job's status and the name of the runner GitHub gave it (absent while none has); undefined when GitHub does not know it. */
+  job(jobId: number, installationId?: number): Promise<{ status: string; runnerName?: string } | undefined>;
   /** The repository's self-hosted runners whose name starts with `prefix` (paginated). */
   listRunners(prefix: string): Promise<Array<{ id: number; name: string; status: string; busy: boolean }>>;
 }

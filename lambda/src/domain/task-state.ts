@@ -58,10 +58,11 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
     log.warn('a task of this fleet stopped with no runner record');
     return;
   }
-  // GitHub's view only when the record cannot tell (no in_progress seen): is the job still waiting?
-  const githubJob = !tookJob(before) && !isTerminal(before.status) ? await deps.github.jobStatus(before.jobId) : undefined;
+  // GitHub's view only when the record cannot tell (no in_progress seen yet): did this runner get the job, or is it still waiting?
+  const githubJob = !tookJob(before) && !isTerminal(before.status) ? await deps.github.job(before.jobId) : undefined;
+  const tookPerGitHub = githubJob?.runnerName === before.runnerId ? true : githubJob?.status === 'queued' || githubJob?.runnerName ? false : undefined;
   const factsFor = (current: RunnerRecord) => ({
-    tookJob: tookJob(current) ? true : githubJob === 'queued' ? false : undefined,
+    tookJob: tookJob(current) ? true : tookPerGitHub,
     exitCode,
     stopCode: detail.stopCode,
     stoppedReason,
@@ -81,12 +82,12 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
   log.info('task stopped', result.changed ? { recorded: current.status, exitCode, stopCode: detail.stopCode } : { unchanged: result.reason });
   if (outcome.imageMissing) await forgetImage(current, stoppedReason, deps);
 
-  if (!tookJob(current) && current.githubRunnerId) {
+  if (!tookJob(current) && tookPerGitHub !== true && current.githubRunnerId) {
     const removed = await deps.github.deleteRunner(current.githubRunnerId);
     log.info('removed the runner from GitHub', { githubRunnerId: current.githubRunnerId, outcome: removed });
   }
   // Only the delivery that recorded the failure relaunches; a duplicate finds the record terminal.
-  if (result.changed && outcome.relaunch && githubJob === 'queued') await relaunchFor(current, outcome.reason, deps);
+  if (result.changed && outcome.relaunch && githubJob?.status === 'queued') await relaunchFor(current, outcome.reason, deps);
   // The runner's end freed its slot (here, or by an operator's terminate): the longest-waiting job takes it.
   // A runner whose completed webhook ended it first was followed by a fill there already.
   if (result.changed || current.status === 'terminated') await fillFreeSlots(deps);
