@@ -103,9 +103,9 @@ describe('housekeeping', () => {
     await sandbox.runHousekeeping();
     expect(await sandbox.store.get(crashed)).toMatchObject({
       status: 'failed',
-      statusReason: 'Essential container in task exited: OutOfMemoryError: Container killed due to memory usage (exit code 137) before the runner took a job',
+      statusReason: 'stopped before taking a job (exit 137, ECS: EssentialContainerExited: Essential container in task exited: OutOfMemoryError: Container killed due to memory usage)',
     });
-    expect(await sandbox.store.get(vanished)).toMatchObject({ status: 'failed', statusReason: 'the task is gone (ECS no longer knows it) (exit code none) before the runner took a job' });
+    expect(await sandbox.store.get(vanished)).toMatchObject({ status: 'failed', statusReason: 'stopped before taking a job (exit none, ECS: no stop code: the task is gone (ECS no longer knows it))' });
     // Neither runner ever took a job: both are removed from GitHub, so no offline ghost stays.
     expect(sandbox.github.findRunnerByName(crashed)).toBeUndefined();
     expect(sandbox.github.findRunnerByName(vanished)).toBeUndefined();
