@@ -50,7 +50,11 @@ describe('the built Lambda bundle', () => {
   let entries: string[];
   let sandbox: Sandbox & { problems: string[] };
 
+  const savedEnv = { ...process.env };
+
   beforeAll(async () => {
+    // The zip's `handler` export reads process.env at import (the logger) and on its first event (the rest), as in Lambda.
+    Object.assign(process.env, { LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
     // Built fresh, so the test runs what `terraform apply` would upload.
     execFileSync(join(repoRoot, 'node_modules/.bin/tsx'), ['build.ts'], { cwd: join(repoRoot, 'lambda'), stdio: 'pipe' });
     dir = mkdtempSync(join(tmpdir(), 'control-plane-'));
@@ -59,6 +63,7 @@ describe('the built Lambda bundle', () => {
   }, 120_000);
   afterAll(async () => {
     await sandbox?.stop();
+    process.env = savedEnv;
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -94,8 +99,7 @@ describe('the built Lambda bundle', () => {
   });
 
   it("runs housekeeping through the zip's own handler export: a lost dispatch is launched", async () => {
-    // The export reads process.env, as in Lambda.
-    Object.assign(process.env, sandbox.controlPlaneEnv, { LOG_LEVEL: 'SILENT' });
+    Object.assign(process.env, sandbox.controlPlaneEnv, { LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
     const { handler } = (await import(pathToFileURL(join(dir, HANDLER_FILE)).href)) as { handler: (event: unknown) => Promise<unknown> };
     const id = nextJobId();
     const at = new Date(Date.now() - 11 * 60_000).toISOString();
