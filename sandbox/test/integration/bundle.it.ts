@@ -44,6 +44,19 @@ function importsOf(code: string): string[] {
   return [...code.matchAll(/(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g)].map((m) => m[1]!);
 }
 
+/** Every file the entry loads before its first event: its static imports, transitively. */
+function staticClosure(dir: string, entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const code = readFileSync(join(dir, name), 'utf8');
+    for (const m of code.matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[^;()"']*?from\s*)?["'](\.{1,2}\/[^"']+)["']/g)) visit(join(dirname(name), m[1]!));
+  };
+  visit(entry);
+  return [...seen];
+}
+
 /** Issue 12 item 1: the zip Terraform deploys, not the source, runs every route against the simulated AWS and GitHub. */
 describe('the built Lambda bundle', () => {
   let dir: string;
@@ -77,6 +90,17 @@ describe('the built Lambda bundle', () => {
     }
     // Lambda's limit for a direct upload is 50 MB zipped; the control plane stays far below it.
     expect(statSync(zipPath).size).toBeLessThan(5 * 1024 * 1024);
+  });
+
+  it('keeps the AWS SDK out of what the entry loads, so a webhook cold start skips it', () => {
+    const closure = staticClosure(dir, HANDLER_FILE);
+    expect(closure.length).toBeGreaterThan(1);
+    // The SDK clients' wire-protocol target prefixes are in their code and nowhere else.
+    for (const name of closure) expect(readFileSync(join(dir, name), 'utf8')).not.toMatch(/DynamoDB_20120810|AmazonEC2ContainerServiceV20141113|AmazonSSM/);
+    // ...while the lazily loaded chunks do hold them.
+    const all = entries.filter((e) => e.endsWith('.mjs')).map((e) => readFileSync(join(dir, e), 'utf8')).join('\n');
+    expect(all).toMatch(/AmazonEC2ContainerServiceV20141113/);
+    expect(all).toMatch(/DynamoDB_20120810/);
   });
 
   it('takes a job through ingress, dispatch and task-state: one task, a completed record', async () => {
