@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
@@ -46,6 +48,8 @@ export interface SandboxOptions {
   onError?: (message: string, error: unknown) => void;
   /** Redeliveries and out-of-order deliveries by the simulated GitHub (the storm). */
   chaos?: AutopilotChaos;
+  /** Which control plane runs: the TypeScript source (default) or the built bundle (SANDBOX_LAMBDA=bundle). */
+  lambda?: 'source' | 'bundle';
 }
 
 export interface Sandbox {
@@ -100,6 +104,17 @@ function number(env: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of milliseconds ≥ 0 (got "${raw}")`);
   return value;
+}
+
+type ControlPlane = { createHandler: typeof createHandler; buildDeps: typeof buildDeps };
+
+/** The source, or the esbuild bundle (`npm run build -w lambda`) exactly as the Lambda zip holds it. */
+async function loadControlPlane(which: string | undefined, bundleDir: string | undefined): Promise<ControlPlane> {
+  if (!which || which === 'source') return { createHandler, buildDeps };
+  if (which !== 'bundle') throw new Error(`SANDBOX_LAMBDA must be "source" or "bundle" (got "${which}")`);
+  const entry = join(bundleDir ?? fileURLToPath(new URL('../../lambda/dist', import.meta.url)), 'index.mjs');
+  if (!existsSync(entry)) throw new Error(`SANDBOX_LAMBDA=bundle needs ${entry}: run npm run build -w lambda first`);
+  return (await import(pathToFileURL(entry).href)) as ControlPlane;
 }
 
 /** Starts the whole control plane on 127.0.0.1 with simulated AWS and GitHub (DESIGN §9). */
@@ -254,7 +269,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const logger = createLogger(controlPlaneEnv);
   const metricLines: Array<Record<string, unknown>> = [];
   const writeMetrics = (line: string) => void metricLines.push(JSON.parse(line) as Record<string, unknown>);
-  const handler = createHandler(() => buildDeps(controlPlaneEnv, logger, { githubRetryBaseMs: 50, writeMetrics }), logger);
+  const lambda = await loadControlPlane(options.lambda ?? env.SANDBOX_LAMBDA, env.SANDBOX_LAMBDA_DIR);
+  const handler = lambda.createHandler(() => lambda.buildDeps(controlPlaneEnv, logger, { githubRetryBaseMs: 50, writeMetrics }), logger);
   bus.registerFunction(FUNCTION_ARN, (event) => handler(event as never));
   handleWebhook = async (req, res, body) => {
     const result = (await handler(toApiGatewayEvent(req, body))) as { statusCode: number; headers?: Record<string, string>; body?: string };

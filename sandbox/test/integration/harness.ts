@@ -7,8 +7,10 @@ import { startSandbox, type Sandbox } from '../../src/index.js';
 /** A sandbox on a free port with fast simulated time; problems it reports are collected, not printed. */
 export async function startTestSandbox(env: Record<string, string> = {}): Promise<Sandbox & { problems: string[] }> {
   const problems: string[] = [];
+  // SANDBOX_LAMBDA=bundle in the test run's environment (npm run test:integration:bundle) runs the built zip's code.
+  const lambda = process.env.SANDBOX_LAMBDA ? { SANDBOX_LAMBDA: process.env.SANDBOX_LAMBDA } : {};
   const sandbox = await startSandbox({
-    env: { PORT: '0', SANDBOX_TASK_START_MS: '20', SANDBOX_JOB_MS: '40', SANDBOX_RETRY_MS: '20', SANDBOX_HOUSEKEEPING_MS: '0', ...env },
+    env: { PORT: '0', SANDBOX_TASK_START_MS: '20', SANDBOX_JOB_MS: '40', SANDBOX_RETRY_MS: '20', SANDBOX_HOUSEKEEPING_MS: '0', ...lambda, ...env },
     logLevel: 'SILENT',
     onError: (message) => problems.push(message),
   });
