@@ -2,7 +2,7 @@
 // Builds runner/Dockerfile for real (buildah, runc) FROM a debootstrapped Debian bookworm, with a
 // stand-in runner tarball served on 127.0.0.1, and checks the built image's behaviour with podman.
 // Needs root and buildah podman runc debootstrap: skips loudly without them, fails when CI=true.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -97,7 +97,8 @@ timed('base image', () => {
 const work = mkdtempSync(join(tmpdir(), 'runner-image-test-'));
 const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
 const tarball = join(work, `actions-runner-linux-${arch}-${VERSION}.tar.gz`);
-must('tar', ['-C', STANDIN, '-czf', tarball, '.']);
+// Byte-for-byte reproducible, so its SHA-256 (a build arg) and thus buildah's layer cache stay valid between runs.
+must('sh', ['-c', `tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C '${STANDIN}' -c . | gzip -n > '${tarball}'`]);
 const sha256 = createHash('sha256').update(readFileSync(tarball)).digest('hex');
 const served = [];
 const server = createServer((req, res) => {
@@ -105,7 +106,11 @@ const server = createServer((req, res) => {
   if (req.url === `/releases/v${VERSION}/actions-runner-linux-${arch}-${VERSION}.tar.gz`) res.end(readFileSync(tarball));
   else res.writeHead(404).end();
 });
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+// A fixed port keeps RUNNER_DOWNLOAD_BASE (a build arg) stable for the layer cache; any free port if taken.
+await new Promise((resolve, reject) => {
+  server.once('error', (error) => (error.code === 'EADDRINUSE' ? server.listen(0, '127.0.0.1', resolve) : reject(error)));
+  server.listen(Number(process.env.RUNNER_IMAGE_TEST_PORT ?? 47311), '127.0.0.1', resolve);
+});
 const downloadBase = `http://127.0.0.1:${server.address().port}/releases`;
 
 const failures = [];
@@ -116,13 +121,14 @@ function check(name, ok, detail = '') {
 
 try {
   // The build runs in a child process; an async spawn keeps this process's server answering.
-  const build = await timedAsync('image build', () => spawnAsync('buildah', ['build', '--network', 'host', '--layers=false',
+  const build = await timedAsync('image build', () => spawnAsync('buildah', ['build', '--network', 'host', '--layers',
     '--build-arg', `BASE_IMAGE=${BASE}`, '--build-arg', `RUNNER_VERSION=${VERSION}`,
     '--build-arg', `RUNNER_SHA256_X64=${arch === 'x64' ? sha256 : '0'.repeat(64)}`,
     '--build-arg', `RUNNER_SHA256_ARM64=${arch === 'arm64' ? sha256 : '0'.repeat(64)}`,
     '--build-arg', `RUNNER_DOWNLOAD_BASE=${downloadBase}`, '-t', IMAGE, join(ROOT, 'runner')]));
   if (build.status !== 0) throw new Error(`image build failed:\n${build.output.slice(-4000)}`);
-  check('the build downloaded the runner from RUNNER_DOWNLOAD_BASE', served.includes(`/releases/v${VERSION}/actions-runner-linux-${arch}-${VERSION}.tar.gz`), served.join(', '));
+  run('podman', ['image', 'prune', '-f']); // the previous build's image, untagged by this one
+  check('the build downloaded the runner from RUNNER_DOWNLOAD_BASE (or reused a layer built from it)', /Using cache/.test(build.output) || served.includes(`/releases/v${VERSION}/actions-runner-linux-${arch}-${VERSION}.tar.gz`), served.join(', '));
   await imageChecks();
 } catch (error) {
   check('the image builds and runs', false, error.stack);
@@ -202,13 +208,13 @@ async function stop(id, timeout) {
 }
 
 function spawnAsync(cmd, args) {
-  return import('node:child_process').then(({ spawn }) => new Promise((resolve) => {
+  return new Promise((resolve) => {
     const child = spawn(cmd, args, { env });
     let output = '';
     child.stdout.on('data', (d) => { output += d; });
     child.stderr.on('data', (d) => { output += d; });
     child.on('close', (status) => resolve({ status, output }));
-  }));
+  });
 }
 async function timedAsync(name, fn) {
   const t = Date.now();
