@@ -26,6 +26,7 @@ module "ecs_fleet" {
   name_prefix             = var.name_prefix
   runner_image_tag        = var.runner_image_tag
   runner_architecture     = var.runner_architecture
+  runner_stop_timeout     = var.runner_stop_timeout
   default_size            = { cpu = var.runner_class_sizes[var.default_class].cpu, memory = var.runner_class_sizes[var.default_class].memory }
   log_retention_days      = var.log_retention_days
   runner_task_policy_arns = var.runner_task_policy_arns

@@ -174,6 +174,17 @@ variable "runner_extra_labels" {
   default     = []
 }
 
+variable "runner_stop_timeout" {
+  description = "Seconds a runner container gets between Fargate's SIGTERM and SIGKILL to cancel its job and report it (2-120; 120 is Fargate's maximum)."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.runner_stop_timeout >= 2 && var.runner_stop_timeout <= 120 && floor(var.runner_stop_timeout) == var.runner_stop_timeout
+    error_message = "runner_stop_timeout must be a whole number of seconds from 2 to 120 (Fargate's maximum stopTimeout)."
+  }
+}
+
 variable "runner_architecture" {
   description = "CPU architecture of the runner tasks: X86_64 or ARM64."
   type        = string

@@ -90,8 +90,9 @@ resource "aws_ecs_task_definition" "runner" {
       name      = var.runner_container_name
       image     = "${aws_ecr_repository.this.repository_url}:${var.runner_image_tag}"
       essential = true
-      # Fargate sends SIGTERM, then SIGKILL after this many seconds: time for the runner to exit cleanly.
-      stopTimeout = 60
+      # Fargate sends SIGTERM, then SIGKILL after this many seconds: run.sh turns SIGTERM into the
+      # listener's SIGINT, which cancels the job and reports it; this is its time to do so.
+      stopTimeout = var.runner_stop_timeout
       logConfiguration = {
         logDriver = "awslogs"
         options = {
