@@ -89,7 +89,10 @@ export interface EventPublisher {
 
 /** Runner images built FROM image: labels: ECR, a task definition per image, CodeBuild. */
 export interface RunnerImages {
+  /** Whether ECR holds `tag`; a positive answer is remembered for a while only (the lifecycle policy may expire images). */
   exists(tag: string): Promise<boolean>;
+  /** Drops what is remembered of `tag` (e.g. after ECS could not pull it), so the next exists() asks ECR. */
+  forget(tag: string): void;
   /** The task definition (family) that runs the fleet's image `tag`, registered once per tag and reused. */
   taskDefinitionFor(tag: string): Promise<string>;
   /** Starts the build of `tag` FROM `baseImage` (undefined: the Dockerfile's default base); returns the build id. */

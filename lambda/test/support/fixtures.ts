@@ -162,6 +162,10 @@ export class FakeImages implements RunnerImages {
     return this.present.has(tag);
   }
 
+  forget(tag: string) {
+    this.calls.push(`forget ${tag}`);
+  }
+
   async taskDefinitionFor(tag: string) {
     return `fleet-runner-${tag.slice(-16)}`;
   }
