@@ -22,3 +22,8 @@ output "context_hash" {
   description = "SHA-256 over the build context's files (the control plane's IMAGE_CONTEXT_HASH)."
   value       = local.context_hash
 }
+
+output "image_identity" {
+  description = "sha256 of context_hash, runner_architecture and runner_version (one per line): IMAGE_CONTEXT_HASH, part of every image tag."
+  value       = local.image_identity
+}
