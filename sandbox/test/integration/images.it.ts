@@ -60,9 +60,23 @@ describe('dynamic runner images', () => {
     expect(histories.get(`ecs-runner-${job!.id}`)).toEqual(['queued', 'image_building', 'starting', 'idle', 'busy', 'completed']);
   });
 
+  it('refuses a base the Dockerfile cannot install onto at the label, naming the supported families, with no build', async () => {
+    const builds = sandbox.codebuild.builds.size;
+    const tasksBefore = sandbox.ecs.tasksStarted;
+    const jobs = await queueJobs(3, ['self-hosted', 'image:alpine:3.20']);
+    await sandbox.settle();
+    for (const job of jobs) {
+      const record = await sandbox.store.get(`ecs-runner-${job.id}`);
+      expect(record?.status).toBe('failed');
+      expect(record?.statusReason).toContain('unsupported base image family; supported: debian, ubuntu');
+    }
+    expect(sandbox.codebuild.builds.size).toBe(builds);
+    expect(sandbox.ecs.tasksStarted).toBe(tasksBefore);
+  });
+
   it('fails every runner waiting for a build that fails, naming the build, and starts no task', async () => {
     const tasksBefore = sandbox.ecs.tasksStarted;
-    const jobs = await queueJobs(20, ['self-hosted', 'image:alpine:3.20']);
+    const jobs = await queueJobs(20, ['self-hosted', 'image:debian:broken-sources']);
     await sandbox.settle();
     const failed = [...sandbox.codebuild.builds.values()].filter((b) => b.buildStatus === 'FAILED');
     expect(failed).toHaveLength(1);
@@ -70,7 +84,7 @@ describe('dynamic runner images', () => {
       const record = await sandbox.store.get(`ecs-runner-${job.id}`);
       expect(record?.status).toBe('failed');
       expect(record?.statusReason).toContain(`image build arn:aws:codebuild:us-east-1:000000000000:build/${failed[0]!.id} FAILED in BUILD`);
-      expect(record?.statusReason).toContain('musl (Alpine)');
+      expect(record?.statusReason).toContain('Unable to locate package');
     }
     expect(sandbox.ecs.tasksStarted).toBe(tasksBefore);
   });
