@@ -27,3 +27,8 @@ output "image_identity" {
   description = "sha256 of context_hash, runner_architecture and runner_version (one per line): IMAGE_CONTEXT_HASH, part of every image tag."
   value       = local.image_identity
 }
+
+output "pull_through_cache_rules" {
+  description = "ECR repository prefixes of the pull-through cache rules created (empty without docker_hub_pull_through_cache)."
+  value       = aws_ecr_pull_through_cache_rule.docker_hub[*].ecr_repository_prefix
+}

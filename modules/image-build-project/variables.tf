@@ -112,7 +112,7 @@ variable "docker_hub_pull_through_cache" {
   }
 
   validation {
-    condition     = var.docker_hub_pull_through_cache == null || can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.docker_hub_pull_through_cache.ecr_repository_prefix))
-    error_message = "docker_hub_pull_through_cache.ecr_repository_prefix must be a lower-case ECR repository prefix such as docker-hub."
+    condition     = var.docker_hub_pull_through_cache == null ? true : (can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.docker_hub_pull_through_cache.ecr_repository_prefix)) && length(var.docker_hub_pull_through_cache.ecr_repository_prefix) >= 2 && length(var.docker_hub_pull_through_cache.ecr_repository_prefix) <= 30)
+    error_message = "docker_hub_pull_through_cache.ecr_repository_prefix must be a lower-case ECR repository prefix of 2-30 characters such as docker-hub."
   }
 }
