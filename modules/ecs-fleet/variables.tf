@@ -46,10 +46,15 @@ variable "runner_task_policy_arns" {
   default     = []
 }
 
-variable "ecr_keep_images" {
-  description = "How many tagged runner images the ECR lifecycle policy keeps (untagged ones expire after 7 days)."
+variable "dynamic_image_expiry_days" {
+  description = "Days after its push the ECR lifecycle policy expires an image built for an image: label (tag prefix img-); untagged images expire after 7 days; the default image never expires."
   type        = number
-  default     = 50
+  default     = 30
+
+  validation {
+    condition     = var.dynamic_image_expiry_days >= 1 && floor(var.dynamic_image_expiry_days) == var.dynamic_image_expiry_days
+    error_message = "dynamic_image_expiry_days must be a whole number of at least 1."
+  }
 }
 
 variable "kms_key_arn" {

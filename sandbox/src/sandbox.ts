@@ -9,7 +9,7 @@ import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type RunnerRecord } from '@runner-fleet/core';
+import { buildIdentity, type RunnerRecord } from '@runner-fleet/core';
 import { RunnerStore, runnerTableDefinition } from '@runner-fleet/core/store';
 import { buildDeps, createHandler, createLogger } from '@runner-fleet/lambda';
 import { toApiGatewayEvent } from './api-gateway.js';
@@ -20,7 +20,7 @@ import { AwsError, readBody, sendAwsError, sendJson, type JsonService } from './
 import { CodeBuildSimulator } from './aws/codebuild.js';
 import { EcrSimulator } from './aws/ecr.js';
 import { LogsSimulator } from './aws/logs.js';
-import { buildContextHash } from './context-hash.js';
+import { buildContextHash, pinnedRunnerVersion } from './context-hash.js';
 import { SsmSimulator } from './aws/ssm.js';
 import { CONTROL_PLANE_DEFAULTS, CONTROL_PLANE_NAMES, DEFAULT_CLASS_SIZES, DEFAULT_WEBHOOK_SECRET, FUNCTION_ARN, RUNNER_LOG_GROUP, SANDBOX_PAT, SANDBOX_REGION } from './defaults.js';
 import { loadEventPatterns } from './event-patterns.js';
@@ -133,7 +133,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const dynamodb = createDynamoDb();
   const controlPlaneEnv: Record<string, string> = { ...CONTROL_PLANE_DEFAULTS };
   for (const name of CONTROL_PLANE_NAMES) if (env[name] !== undefined) controlPlaneEnv[name] = env[name]!;
-  controlPlaneEnv.IMAGE_CONTEXT_HASH ??= buildContextHash(fileURLToPath(new URL('../../runner', import.meta.url)));
+  // As Terraform sets it (image_identity): runner/ inputs, the architecture and the pinned runner version.
+  const runnerDir = fileURLToPath(new URL('../../runner', import.meta.url));
+  controlPlaneEnv.IMAGE_CONTEXT_HASH ??= buildIdentity(buildContextHash(runnerDir), 'X86_64', pinnedRunnerVersion(runnerDir));
   // The default runner image is in ECR, as if pushed; images for image: labels appear only after a build.
   const repositoryName = controlPlaneEnv.ECR_REPOSITORY_URL!.split('/').slice(1).join('/');
   const ecr = new EcrSimulator();

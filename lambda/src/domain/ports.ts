@@ -91,8 +91,9 @@ export interface EventPublisher {
 
 /** Runner images built FROM image: labels: ECR, a task definition per image, CodeBuild. */
 export interface RunnerImages {
+  /** Whether ECR holds `tag`; a positive answer is remembered for a while only (the lifecycle policy may expire images). */
   exists(tag: string): Promise<boolean>;
-  /** ECS could not pull `tag`: it no longer counts as present, so the next launch checks (and builds) again. */
+  /** Drops what is remembered of `tag` (e.g. after ECS could not pull it), so the next exists() asks ECR. */
   forget(tag: string): Promise<void>;
   /** The task definition (family) that runs the fleet's image `tag`, registered once per tag and reused. */
   taskDefinitionFor(tag: string): Promise<string>;
