@@ -138,11 +138,11 @@ function typeMismatch(shape: ModelShape, value: unknown): string | undefined {
 }
 
 const compiled = new Map<string, RegExp | null>();
-/** Smithy patterns are not implicitly anchored; a Java-only pattern JavaScript cannot compile is not enforced. */
+/** AWS matches the whole value (Java's matches()); a Java-only pattern JavaScript cannot compile is not enforced. */
 function matches(pattern: string, text: string): boolean {
   if (!compiled.has(pattern)) {
     try {
-      compiled.set(pattern, new RegExp(pattern, 'u'));
+      compiled.set(pattern, new RegExp(`^(?:${pattern})$`, 'u'));
     } catch {
       compiled.set(pattern, null);
     }
