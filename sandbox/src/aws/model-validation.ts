@@ -31,8 +31,8 @@ export function validateRequest(model: ServiceModel, operation: string, input: u
 export function crossFieldViolations(service: string, operation: string, input: unknown): string[] {
   if (!isObject(input)) return [];
   if (service === 'ecs' && operation === 'ListTasks' && input.startedBy !== undefined) {
-    // ListTasks docs, startedBy: "If you specify startedBy, then the containerInstance, family,
-    // serviceName and desiredStatus filters... must be the only filter" besides cluster.
+    // The model's documentation of ListTasksRequest.startedBy: "When you specify startedBy as the
+    // filter, it must be the only filter that you use." cluster and paging are not filters.
     const others = Object.keys(input).filter((name) => !['startedBy', 'cluster', 'maxResults', 'nextToken'].includes(name));
     if (others.length > 0) return [`startedBy must be the only filter (with cluster), but ${others.join(', ')} ${others.length === 1 ? 'was' : 'were'} also given`];
   }
