@@ -16,7 +16,7 @@ import { toApiGatewayEvent } from './api-gateway.js';
 import { createDynamoDb } from './aws/dynamodb.js';
 import { EcsSimulator } from './aws/ecs.js';
 import { EventBridgeSimulator } from './aws/eventbridge.js';
-import { AwsError, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
+import { AwsError, decodeRequest, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
 import { CodeBuildSimulator } from './aws/codebuild.js';
 import { EcrSimulator } from './aws/ecr.js';
 import { LogsSimulator } from './aws/logs.js';
@@ -185,7 +185,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const op = sim?.operations[operation];
       if (!op) return sendAwsError(res, new AwsError('UnknownOperationException', `The sandbox does not simulate ${target}`));
       try {
-        sendJson(res, 200, await op(body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {}));
+        sendJson(res, 200, await op(decodeRequest(prefix!, operation, body)));
       } catch (error) {
         if (error instanceof AwsError) return sendAwsError(res, error);
         throw error;
