@@ -44,7 +44,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** Job ids are well below 10^16; the prefix must leave room for "-<jobId>" in 36 characters. */
+/** Job ids are well below 10^16; the prefix must leave room for "-<jobId>" within MAX_RUNNER_ID_LENGTH (ECS startedBy, 128). */
 const MAX_JOB_ID_DIGITS = 16;
 export const MAX_PREFIX_LENGTH = MAX_RUNNER_ID_LENGTH - 1 - MAX_JOB_ID_DIGITS;
 
