@@ -4,6 +4,9 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CAPACITY_LEDGER_KEY } from '@runner-fleet/core/store';
 import { startSandbox, type Sandbox } from '../../src/index.js';
 
+/** How much slower than an idle machine this run may be (TEST_TIME_SCALE, default 1): scales waits on real work. */
+export const TIME_SCALE = Number(process.env.TEST_TIME_SCALE) > 0 ? Number(process.env.TEST_TIME_SCALE) : 1;
+
 /** A sandbox on a free port with fast simulated time; problems it reports are collected, not printed. */
 export async function startTestSandbox(env: Record<string, string> = {}): Promise<Sandbox & { problems: string[] }> {
   const problems: string[] = [];
