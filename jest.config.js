@@ -12,16 +12,9 @@ const common = {
   },
 };
 
-/**
- * Integration tests wait for simulated work (the sandbox's timers, child CLIs); on a loaded
- * machine that takes longer, so their limit is generous and scales with TEST_TIME_SCALE
- * (jest's default of 5 s is not a budget for them).
- */
-const timeScale = Number(process.env.TEST_TIME_SCALE) > 0 ? Number(process.env.TEST_TIME_SCALE) : 1;
-
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{core,lambda,cli,sandbox,runner}/test/**/*.test.ts'] },
-    { ...common, displayName: 'integration', testTimeout: 60_000 * timeScale, testMatch: ['<rootDir>/sandbox/test/integration/**/*.it.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/sandbox/test/integration/**/*.it.ts'] },
   ],
 };
