@@ -37,7 +37,7 @@ export function classifyRunTaskError(error: unknown): unknown {
   const name = (error as { name?: string }).name ?? '';
   const message = (error as Error).message ?? '';
   if (THROTTLING_ERRORS.has(name) || (name === 'InvalidParameterException' && REQUEST_LIMIT.test(message))) {
-    return new ThrottledError(`${name}: ${message}`, { cause: error });
+    return new ThrottledError(message, { cause: error });
   }
   if (TRANSIENT_ERRORS.has(name)) return new RetryableError(`ECS failed RunTask (${name}): ${message}`, { cause: error });
   if (name === 'ConflictException') return new RetryableError(`RunTask clientToken conflict (${name}): ${message}`, { cause: error });
