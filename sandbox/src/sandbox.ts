@@ -364,7 +364,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       dynamodb.onWrite(({ table, item }) => {
         if (table === controlPlaneEnv.RUNNER_TABLE && typeof item.status === 'string' && item.kind === undefined) listener(item as unknown as RunnerRecord);
       }),
-    async settle(timeoutMs = 30_000) {
+    async settle(timeoutMs = 30_000 * (Number(process.env.TEST_TIME_SCALE) > 0 ? Number(process.env.TEST_TIME_SCALE) : 1)) {
       const deadline = Date.now() + timeoutMs;
       let quietRounds = 0;
       // Quiet twice in a row: a delivery can schedule a timer that schedules a delivery.

@@ -53,7 +53,7 @@ export interface LaunchSpec {
   cpu: number;
   memory: number;
   spot: boolean;
-  /** RunTask's idempotency token (the runner id; another token for an on-demand fallback). */
+  /** RunTask's idempotency token: one per launch attempt (runner id, JIT config, capacity provider), at most 64 characters. */
   clientToken: string;
   jitConfig: string;
   tags: Record<string, string>;
@@ -149,6 +149,14 @@ export class RetryableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'RetryableError';
+  }
+}
+
+/** ECS throttled the call (ThrottlingException, or InvalidParameterException "Request limit exceeded"): try later. */
+export class ThrottledError extends RetryableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ThrottledError';
   }
 }
 

@@ -80,7 +80,7 @@ export async function nextReplacementId(deps: Deps, jobId: number): Promise<stri
   for (let n = 1; n <= MAX_REPLACEMENTS; n++) {
     const id = replacementIdFor(deps.config.runnerNamePrefix, jobId, n);
     if (!id) {
-      deps.log.warn('a replacement runner id would not fit ECS startedBy (36 characters); shorten RUNNER_NAME_PREFIX', { jobId });
+      deps.log.warn('a replacement runner id would not fit ECS startedBy (MAX_RUNNER_ID_LENGTH characters); shorten RUNNER_NAME_PREFIX', { jobId });
       return undefined;
     }
     const existing = await deps.store.get(id);

@@ -75,7 +75,7 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
     if (policyCache?.json !== json) {
       const classes = parseClassSizes(json);
       if (!classes[config.defaultClass]) throw new Error(`DEFAULT_CLASS "${config.defaultClass}" is not in the class sizes (${Object.keys(classes).join(', ')})`);
-      policyCache = { json, policy: { classes, defaultClass: config.defaultClass, extraLabels: config.runnerExtraLabels, allowedBaseImages: config.allowedBaseImages } };
+      policyCache = { json, policy: { classes, defaultClass: config.defaultClass, extraLabels: config.runnerExtraLabels, allowedBaseImages: config.allowedBaseImages, architecture: config.runnerArchitecture } };
     }
     return policyCache.policy;
   };
