@@ -103,5 +103,6 @@ module "control_plane" {
   record_retention_days = var.record_retention_days
   log_retention_days    = var.log_retention_days
   kms_key_arn           = var.kms_key_arn
+  lambda_runtime        = var.lambda_runtime
   tags                  = local.tags
 }

@@ -246,6 +246,12 @@ variable "runner_architecture" {
     condition     = contains(["X86_64", "ARM64"], var.runner_architecture)
     error_message = "runner_architecture must be X86_64 or ARM64."
   }
+
+  # Fargate Spot runs only X86_64 tasks; RunTask would fail at the first spot job.
+  validation {
+    condition     = var.runner_architecture != "ARM64" || alltrue([for c in values(var.runner_class_sizes) : !c.spot])
+    error_message = "Fargate Spot does not run ARM64 tasks: set spot = false in every runner_class_sizes entry, or use runner_architecture = \"X86_64\"."
+  }
 }
 
 variable "max_runners" {
@@ -307,6 +313,17 @@ variable "lambda_zip" {
   description = "Path to the control-plane bundle; null uses lambda/dist/control-plane.zip in this module (run npm ci && npm run build first)."
   type        = string
   default     = null
+}
+
+variable "lambda_runtime" {
+  description = "Lambda runtime of the control plane: nodejs20.x, nodejs22.x or nodejs24.x. nodejs24.x needs hashicorp/aws >= 6 (5.x providers refuse it at validate)."
+  type        = string
+  default     = "nodejs22.x"
+
+  validation {
+    condition     = contains(["nodejs20.x", "nodejs22.x", "nodejs24.x"], var.lambda_runtime)
+    error_message = "lambda_runtime must be nodejs20.x, nodejs22.x or nodejs24.x (the bundle targets Node.js 20 and later)."
+  }
 }
 
 variable "runner_task_policy_arns" {

@@ -23,7 +23,8 @@ await build({
   outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
-  target: 'node22',
+  // The oldest runtime lambda_runtime allows (nodejs20.x), so one bundle runs on all of them.
+  target: 'node20',
   format: 'esm',
   minify: true,
   sourcemap: 'linked',

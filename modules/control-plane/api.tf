@@ -46,8 +46,9 @@ resource "aws_apigatewayv2_stage" "this" {
       status         = "$context.status"
       responseLength = "$context.responseLength"
       latency        = "$context.integrationLatency"
-      delivery       = "$request.header.X-GitHub-Delivery"
-      event          = "$request.header.X-GitHub-Event"
+      userAgent      = "$context.identity.userAgent"
+      error          = "$context.error.message"
+      integration    = "$context.integrationErrorMessage"
     })
   }
 

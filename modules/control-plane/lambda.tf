@@ -9,7 +9,7 @@ resource "aws_lambda_function" "this" {
   function_name                  = local.function_name
   description                    = "AWS Runner Fleet control plane: webhook ingress, dispatch, task state."
   role                           = aws_iam_role.lambda.arn
-  runtime                        = "nodejs22.x"
+  runtime                        = var.lambda_runtime
   architectures                  = ["arm64"]
   handler                        = "index.handler"
   filename                       = var.lambda_zip

@@ -122,6 +122,17 @@ variable "lambda" {
   default = {}
 }
 
+variable "lambda_runtime" {
+  description = "Lambda runtime of the control plane: nodejs20.x, nodejs22.x or nodejs24.x (nodejs24.x needs hashicorp/aws >= 6)."
+  type        = string
+  default     = "nodejs22.x"
+
+  validation {
+    condition     = contains(["nodejs20.x", "nodejs22.x", "nodejs24.x"], var.lambda_runtime)
+    error_message = "lambda_runtime must be nodejs20.x, nodejs22.x or nodejs24.x (the bundle targets Node.js 20 and later)."
+  }
+}
+
 variable "table_deletion_protection" {
   description = "Protect the runner table from deletion (turn off to let terraform destroy remove it)."
   type        = bool
