@@ -154,6 +154,8 @@ describe('ecsrunner against the sandbox', () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('a line written while following');
       expect((await sandbox.store.get(idleB))?.status).toBe('failed');
+      // It crashed before taking its job, which GitHub still reports queued: a replacement runs it.
+      expect((await sandbox.store.get(`${idleB}r1`))?.status).toBe('idle');
     });
 
     it('explains that a runner without a task has no logs', async () => {
@@ -214,16 +216,17 @@ describe('ecsrunner against the sandbox', () => {
     it('counts runners per status, against the cap, with the last day of failures', async () => {
       const json = (await ecsrunner(sandbox, ['status', '--json'])).json();
       expect(json).toMatchObject({
-        counts: { idle: 0, failed: 2, terminated: 1, completed: 1, busy: 0, queued: 0 },
-        active: 0,
+        // idle: the replacement of the runner that crashed before its job (runners logs --follow).
+        counts: { idle: 1, failed: 2, terminated: 1, completed: 1, busy: 0, queued: 0 },
+        active: 1,
         maxRunners: 100,
-        slotsHeld: 0,
+        slotsHeld: 1,
       });
       expect(json.failuresLast24h).toEqual(
         expect.arrayContaining([{ reason: 'label "class:gigantic" names an unknown class; known classes: large, medium, small', count: 1 }]),
       );
       const human = await ecsrunner(sandbox, ['status']);
-      expect(human.stdout).toContain('Active runners: 0 of 100 (starting 0, idle 0, busy 0); queued 0; runner slots held 0');
+      expect(human.stdout).toContain('Active runners: 1 of 100 (starting 0, idle 1, busy 0); queued 0; runner slots held 1');
     });
 
     it('explains a malformed class-sizes parameter', async () => {
