@@ -79,6 +79,7 @@ module "control_plane" {
     runner_task_role_arn    = module.ecs_fleet.runner_task_role_arn
     ecr_repository_url      = module.ecs_fleet.ecr_repository_url
     ecr_repository_arn      = module.ecs_fleet.ecr_repository_arn
+    runner_architecture     = var.runner_architecture
     runner_image_tag        = local.default_image_tag
   }
   network = {

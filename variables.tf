@@ -182,13 +182,13 @@ variable "default_class" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every resource name, and of runner names (<name_prefix>-<jobId>, at most 36 characters for ECS startedBy)."
+  description = "Prefix of every resource name, and of runner names (<name_prefix>-<jobId>, at most 19 characters: every resource name derived from it stays within AWS's 64-character name limits, and runner ids stay far below ECS startedBy's 128)."
   type        = string
   default     = "runner-fleet"
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{0,18}$", var.name_prefix))
-    error_message = "name_prefix must be 1–19 lower-case letters, digits or \"-\", starting with a letter, so runner ids (<name_prefix>-<jobId>) fit ECS startedBy (36 characters)."
+    error_message = "name_prefix must be 1–19 lower-case letters, digits or \"-\", starting with a letter, so every resource name derived from it (e.g. IAM role and Lambda names) stays within AWS's 64-character limits."
   }
 }
 

@@ -37,6 +37,10 @@ run "arm64_without_spot_is_accepted" {
   variables {
     runner_architecture = "ARM64"
   }
+  assert {
+    condition     = module.control_plane.lambda_environment.RUNNER_ARCHITECTURE == "ARM64"
+    error_message = "The Lambda must know the fleet's architecture (RUNNER_ARCHITECTURE) to check x64/arm64 labels."
+  }
 }
 
 run "spot_on_x86_64_is_accepted" {

@@ -29,7 +29,7 @@ run "seed_usage_plans" {
       "RUNNER_TABLE", "CLASS_SIZES_PARAM", "GITHUB_REPO", "GITHUB_AUTH_PARAM", "WEBHOOK_SECRET_PARAM",
       "GITHUB_API_URL", "EVENT_BUS_NAME", "ECS_CLUSTER", "SUBNET_IDS", "SECURITY_GROUP_IDS", "ASSIGN_PUBLIC_IP",
       "RUNNER_TASK_DEFINITION", "RUNNER_CONTAINER_NAME", "ECR_REPOSITORY_URL", "IMAGE_BUILD_PROJECT", "IMAGE_CONTEXT_HASH", "RUNNER_IMAGE_TAG",
-      "DEFAULT_CLASS", "MAX_RUNNERS", "IDLE_TIMEOUT_SECONDS", "MAX_JOB_SECONDS", "RUNNER_NAME_PREFIX", "ALLOWED_BASE_IMAGES",
+      "DEFAULT_CLASS", "MAX_RUNNERS", "IDLE_TIMEOUT_SECONDS", "MAX_JOB_SECONDS", "RUNNER_NAME_PREFIX", "RUNNER_ARCHITECTURE", "ALLOWED_BASE_IMAGES",
       "RUNNER_EXTRA_LABELS", "RUNNER_GROUP_ID", "RECORD_RETENTION_DAYS", "LOG_LEVEL", "NODE_OPTIONS",
     ])
     error_message = "The Lambda environment must hold exactly the DESIGN §7 names (plus MAX_JOB_SECONDS, RUNNER_GROUP_ID, RECORD_RETENTION_DAYS, IMAGE_CONTEXT_HASH, RUNNER_IMAGE_TAG, LOG_LEVEL, NODE_OPTIONS)."
@@ -44,6 +44,7 @@ run "seed_usage_plans" {
       can(regex("^[0-9a-f]{64}$", module.control_plane.lambda_environment.IMAGE_CONTEXT_HASH)) &&
       module.control_plane.lambda_environment.DEFAULT_CLASS == "small" &&
       module.control_plane.lambda_environment.RUNNER_NAME_PREFIX == "runner-fleet" &&
+      module.control_plane.lambda_environment.RUNNER_ARCHITECTURE == "X86_64" &&
       module.control_plane.lambda_environment.IDLE_TIMEOUT_SECONDS == "600" &&
       module.control_plane.lambda_environment.MAX_JOB_SECONDS == "25200" &&
       module.control_plane.lambda_environment.ASSIGN_PUBLIC_IP == "false"

@@ -40,6 +40,7 @@ locals {
     IDLE_TIMEOUT_SECONDS   = tostring(var.runners.idle_timeout_seconds)
     MAX_JOB_SECONDS        = tostring(var.runners.max_job_seconds)
     RUNNER_NAME_PREFIX     = var.name_prefix
+    RUNNER_ARCHITECTURE    = var.fleet.runner_architecture
     ALLOWED_BASE_IMAGES    = join(",", var.runners.allowed_base_images)
     RUNNER_EXTRA_LABELS    = join(",", var.runners.extra_labels)
     RUNNER_GROUP_ID        = tostring(var.github.runner_group_id)

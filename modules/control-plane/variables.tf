@@ -46,6 +46,7 @@ variable "fleet" {
     ecr_repository_url      = string
     ecr_repository_arn      = string
     runner_image_tag        = optional(string, "latest")
+    runner_architecture     = optional(string, "X86_64")
   })
 }
 
