@@ -167,4 +167,4 @@ for (const example of readdirSync(join(root, 'examples'))) {
     return dir;
   });
 }
-console.log(JSON.stringify(figures.map(({ requests, ...f }) => f)));
+console.log(JSON.stringify(figures.map((f) => ({ name: f.name, apply: f.apply, plan: f.plan, destroy: f.destroy }))));
