@@ -12,6 +12,9 @@ locals {
   event_bus_name     = coalesce(var.event_bus_name, "${var.name_prefix}-events")
   lambda_zip         = coalesce(var.lambda_zip, "${path.module}/lambda/dist/control-plane.zip")
   tags               = merge({ "runner-fleet" = var.name_prefix }, var.tags)
+  # With builds on, the default image's tag names its build identity (runner/, architecture, runner
+  # version): an apply that changes one gives a tag that is not in ECR yet, and the first job builds it.
+  default_image_tag = local.create_image_build ? "${var.runner_image_tag}-${substr(module.image_build_project[0].image_identity, 0, 16)}" : var.runner_image_tag
 
   github_auth = var.github_app != null ? jsonencode({
     appId          = var.github_app.app_id
@@ -24,8 +27,9 @@ module "ecs_fleet" {
   source = "./modules/ecs-fleet"
 
   name_prefix             = var.name_prefix
-  runner_image_tag        = var.runner_image_tag
+  runner_image_tag        = local.default_image_tag
   runner_architecture     = var.runner_architecture
+  runner_stop_timeout     = var.runner_stop_timeout
   default_size            = { cpu = var.runner_class_sizes[var.default_class].cpu, memory = var.runner_class_sizes[var.default_class].memory }
   log_retention_days      = var.log_retention_days
   runner_task_policy_arns = var.runner_task_policy_arns
@@ -43,9 +47,14 @@ module "image_build_project" {
   ecr_repository_arn  = module.ecs_fleet.ecr_repository_arn
   build_context_dir   = "${path.module}/runner"
   runner_architecture = var.runner_architecture
-  log_retention_days  = var.log_retention_days
-  kms_key_arn         = var.kms_key_arn
-  tags                = local.tags
+  runner_version      = var.runner_version
+  runner_sha256       = var.runner_sha256
+  default_base_image  = var.default_base_image
+
+  docker_hub_pull_through_cache = var.docker_hub_pull_through_cache
+  log_retention_days            = var.log_retention_days
+  kms_key_arn                   = var.kms_key_arn
+  tags                          = local.tags
 }
 
 module "control_plane" {
@@ -70,7 +79,7 @@ module "control_plane" {
     runner_task_role_arn    = module.ecs_fleet.runner_task_role_arn
     ecr_repository_url      = module.ecs_fleet.ecr_repository_url
     ecr_repository_arn      = module.ecs_fleet.ecr_repository_arn
-    runner_image_tag        = var.runner_image_tag
+    runner_image_tag        = local.default_image_tag
   }
   network = {
     subnet_ids         = var.subnet_ids
@@ -89,7 +98,7 @@ module "control_plane" {
   image_build_project = local.create_image_build ? {
     name         = module.image_build_project[0].project_name
     arn          = module.image_build_project[0].project_arn
-    context_hash = module.image_build_project[0].context_hash
+    context_hash = module.image_build_project[0].image_identity
   } : null
   record_retention_days = var.record_retention_days
   log_retention_days    = var.log_retention_days

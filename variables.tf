@@ -80,9 +80,61 @@ variable "assign_public_ip" {
 }
 
 variable "runner_image_tag" {
-  description = "Tag of the default runner image in the fleet's ECR repository."
+  description = "Tag of the default runner image in the fleet's ECR repository. With image_build_project set, the tag used is this plus \"-\" and 16 hex digits of the build identity (runner/, architecture, runner_version), built by CodeBuild on first use."
   type        = string
   default     = "latest"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,110}$", var.runner_image_tag)) && !startswith(var.runner_image_tag, "img-")
+    error_message = "runner_image_tag must be an image tag of at most 111 characters ([A-Za-z0-9_.-], not starting with . or -) and must not start with img- (that prefix is for images built for image: labels, which the ECR lifecycle policy expires)."
+  }
+}
+
+variable "default_base_image" {
+  description = "Base image of the default runner image when CodeBuild builds it. ECR Public's mirror of the Docker official images, so CodeBuild never pulls Docker Hub anonymously."
+  type        = string
+  default     = "public.ecr.aws/docker/library/ubuntu:22.04"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][A-Za-z0-9._:/@-]{0,254}$", var.default_base_image))
+    error_message = "default_base_image must be an image reference such as public.ecr.aws/docker/library/ubuntu:24.04 (Debian or Ubuntu: runner/Dockerfile is apt-based)."
+  }
+}
+
+variable "runner_version" {
+  description = "actions/runner version the images install (build arg RUNNER_VERSION; part of every image tag). Keep it within 30 days of the newest release: see \"Runner version policy\" in the README."
+  type        = string
+  default     = "2.335.1"
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.runner_version))
+    error_message = "runner_version must be an actions/runner release number such as 2.335.1 (no leading v)."
+  }
+}
+
+variable "runner_sha256" {
+  description = "SHA-256 of actions-runner-linux-<x64|arm64>-<runner_version>.tar.gz for runner_architecture; required when runner_version differs from the version runner/Dockerfile pins. null: the Dockerfile's pinned checksum."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.runner_sha256 == null || can(regex("^[0-9a-f]{64}$", var.runner_sha256))
+    error_message = "runner_sha256 must be 64 lower-case hex digits (sha256sum of the runner tarball)."
+  }
+}
+
+variable "docker_hub_pull_through_cache" {
+  description = "Optional ECR pull-through cache rule for Docker Hub (needs image_build_project): labels then use image:<account>.dkr.ecr.<region>.amazonaws.com/<ecr_repository_prefix>/library/ubuntu:24.04 and CodeBuild pulls Docker Hub with these credentials. secret_arn: Secrets Manager secret named ecr-pullthroughcache/<name> holding {\"username\",\"accessToken\"}."
+  type = object({
+    secret_arn            = string
+    ecr_repository_prefix = optional(string, "docker-hub")
+  })
+  default = null
+
+  validation {
+    condition     = var.docker_hub_pull_through_cache == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:ecr-pullthroughcache/.+$", var.docker_hub_pull_through_cache.secret_arn))
+    error_message = "docker_hub_pull_through_cache.secret_arn must be the ARN of a Secrets Manager secret whose name starts with ecr-pullthroughcache/ (ECR requires that prefix)."
+  }
 }
 
 variable "runner_class_sizes" {
@@ -158,9 +210,9 @@ variable "image_build_project" {
 }
 
 variable "allowed_base_images" {
-  description = "Patterns an image:<ref> label must match (\"*\" any run of characters, \"?\" one), e.g. [\"ubuntu:*\", \"public.ecr.aws/docker/library/*\"]. Empty: no image: label is allowed."
+  description = "Patterns an image:<ref> label must match (\"*\" any run of characters, \"?\" one). Only Debian and Ubuntu bases are built (the repository's last path part must be debian or ubuntu, optionally followed by -, _ or .); others are refused at the label. Empty: no image: label is allowed."
   type        = list(string)
-  default     = []
+  default     = ["public.ecr.aws/docker/library/ubuntu:22.04", "public.ecr.aws/docker/library/ubuntu:24.04", "public.ecr.aws/docker/library/debian:bookworm", "public.ecr.aws/docker/library/debian:bookworm-slim"]
 
   validation {
     condition     = alltrue([for p in var.allowed_base_images : can(regex("^[A-Za-z0-9._:/@*?-]{1,255}$", p))])
@@ -172,6 +224,17 @@ variable "runner_extra_labels" {
   description = "Labels besides self-hosted, linux, x64/arm64, class:* and image:* that this fleet accepts."
   type        = list(string)
   default     = []
+}
+
+variable "runner_stop_timeout" {
+  description = "Seconds a runner container gets between Fargate's SIGTERM and SIGKILL to cancel its job and report it (2-120; 120 is Fargate's maximum)."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.runner_stop_timeout >= 2 && var.runner_stop_timeout <= 120 && floor(var.runner_stop_timeout) == var.runner_stop_timeout
+    error_message = "runner_stop_timeout must be a whole number of seconds from 2 to 120 (Fargate's maximum stopTimeout)."
+  }
 }
 
 variable "runner_architecture" {

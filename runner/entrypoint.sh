@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts one just-in-time runner from RUNNER_JITCONFIG (set by the control
-# plane as a container override), forwards Fargate's SIGTERM to it, and exits
-# with its status.
+# plane as a container override). run.sh replaces this shell, so it is the
+# container's main process: it receives Fargate's SIGTERM itself and, with
+# RUNNER_MANUALLY_TRAP_SIG=1 (image ENV), cancels the job gracefully.
 set -euo pipefail
 
 readonly RUNNER_DIR="${RUNNER_DIR:-/home/runner/actions-runner}"
@@ -16,25 +17,9 @@ if [[ ! -x "${RUNNER_DIR}/run.sh" ]]; then
   exit "$EX_CONFIG"
 fi
 
-# The configuration is single-use; keep it out of the job's environment.
+# The configuration is single-use and holds the runner's key; keep it out of the job's environment.
 jitconfig="${RUNNER_JITCONFIG}"
 unset RUNNER_JITCONFIG
 
 cd "${RUNNER_DIR}"
-./run.sh --jitconfig "${jitconfig}" &
-runner_pid=$!
-
-# shellcheck disable=SC2317 # invoked by the traps below, which shellcheck cannot follow
-forward() {
-  echo "runner-entrypoint: received $1, stopping the runner" >&2
-  kill -s "$1" "${runner_pid}" 2>/dev/null || true
-}
-trap 'forward TERM' TERM
-trap 'forward INT' INT
-
-# wait returns early when a trapped signal arrives; wait again for the real exit status.
-status=0
-while kill -0 "${runner_pid}" 2>/dev/null; do
-  wait "${runner_pid}" && status=0 || status=$?
-done
-exit "${status}"
+exec ./run.sh --jitconfig "${jitconfig}"

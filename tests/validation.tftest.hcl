@@ -146,3 +146,11 @@ run "max_job_duration_below_a_minute" {
   }
   expect_failures = [var.max_job_duration_minutes]
 }
+
+run "stop_timeout_over_fargate_max" {
+  command = plan
+  variables {
+    runner_stop_timeout = 121
+  }
+  expect_failures = [var.runner_stop_timeout]
+}

@@ -6,6 +6,7 @@ export * from './oci-reference.js';
 export * from './glob.js';
 export * from './labels.js';
 export * from './image-tag.js';
+export * from './base-family.js';
 export * from './runner-record.js';
 // The DynamoDB-backed RunnerStore is its own entry, '@runner-fleet/core/store', so pure code loads no AWS SDK.
 export type { RunnerStore, RecordRef, AdvanceResult, ListPage, RunnerStoreOptions } from './runner-store.js';

@@ -7,11 +7,22 @@ export const MAX_JOB_LABELS = 100;
 
 const BUILT_IN_LABELS = new Set(['self-hosted', 'linux', 'x64', 'arm64']);
 
+export type RunnerArchitecture = 'X86_64' | 'ARM64';
+
+export function isRunnerArchitecture(value: string): value is RunnerArchitecture {
+  return value === 'X86_64' || value === 'ARM64';
+}
+
+/** GitHub's architecture label for each ECS CPU architecture. */
+const ARCHITECTURE_LABELS: Record<RunnerArchitecture, string> = { X86_64: 'x64', ARM64: 'arm64' };
+
 export interface LabelPolicy {
   classes: ClassSizes;
   defaultClass: string;
   extraLabels: readonly string[];
   allowedBaseImages: readonly string[];
+  /** The runner tasks' CPU architecture (DESIGN §3: `x64`/`arm64` must agree with it). Unset: X86_64. */
+  architecture?: RunnerArchitecture;
 }
 
 export type LabelVerdict =
@@ -41,6 +52,12 @@ export function classifyLabels(labels: readonly string[], policy: LabelPolicy): 
     else if (!BUILT_IN_LABELS.has(lower) && !extra.has(lower)) {
       return { kind: 'not-ours', reason: `label "${label}" is not served by this fleet` };
     }
+  }
+
+  const ownArchitecture = ARCHITECTURE_LABELS[policy.architecture ?? 'X86_64'];
+  const otherArchitecture = labels.find((l) => ['x64', 'arm64'].includes(l.toLowerCase()) && l.toLowerCase() !== ownArchitecture);
+  if (otherArchitecture !== undefined) {
+    return { kind: 'invalid', reason: `label "${otherArchitecture}" asks for another architecture; this fleet's runners are ${ownArchitecture} (runner_architecture ${policy.architecture ?? 'X86_64'})` };
   }
 
   if (classLabels.length > 1) return { kind: 'invalid', reason: `more than one class label (${classLabels.map((c) => `class:${c}`).join(', ')})` };

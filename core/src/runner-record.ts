@@ -44,8 +44,9 @@ export type RunnerUpdate = Partial<
   >
 >;
 
-/** ECS `startedBy` allows 36 characters; the runner id is used there verbatim. */
-export const MAX_RUNNER_ID_LENGTH = 36;
+/** ECS RunTask `startedBy` allows up to 128 characters (ECS API reference); the runner id is used there verbatim. */
+export const ECS_STARTED_BY_MAX_LENGTH = 128;
+export const MAX_RUNNER_ID_LENGTH = ECS_STARTED_BY_MAX_LENGTH;
 
 export function runnerIdFor(prefix: string, jobId: number): string {
   return `${prefix}-${jobId}`;

@@ -71,6 +71,6 @@ describe('image references and tags (properties)', () => {
 
   it('reads the same image written two ways as one', () => {
     expect(imageTagFor(parsed('ubuntu:24.04'), 'c')).toBe(imageTagFor(parsed('docker.io/library/ubuntu:24.04'), 'c'));
-    expect(imageTagFor(parsed('ubuntu:24.04'), 'c')).toMatch(/^ubuntu-24\.04-[0-9a-f]{16}$/);
+    expect(imageTagFor(parsed('ubuntu:24.04'), 'c')).toMatch(/^img-ubuntu-24\.04-[0-9a-f]{16}$/);
   });
 });

@@ -67,4 +67,25 @@ describe('classifyLabels (DESIGN §3)', () => {
     expect(verdict.kind).toBe('invalid');
     expect(verdict).toMatchObject({ reason: expect.stringContaining(why) });
   });
+
+  describe('architecture labels agree with runner_architecture', () => {
+    it('serves x64 on an X86_64 fleet (the default) and arm64 on an ARM64 fleet', () => {
+      expect(classifyLabels(['self-hosted', 'X64'], policy)).toMatchObject({ kind: 'ours' });
+      expect(classifyLabels(['self-hosted', 'x64'], { ...policy, architecture: 'X86_64' })).toMatchObject({ kind: 'ours' });
+      expect(classifyLabels(['self-hosted', 'arm64'], { ...policy, architecture: 'ARM64' })).toMatchObject({ kind: 'ours' });
+    });
+
+    it.each([
+      ['arm64', 'X86_64' as const],
+      ['ARM64', undefined],
+      ['x64', 'ARM64' as const],
+    ])('records a job asking for %s on a %s fleet as ours but invalid, naming the label', (label, architecture) => {
+      const verdict = classifyLabels(['self-hosted', label], { ...policy, architecture });
+      expect(verdict).toMatchObject({ kind: 'invalid', reason: expect.stringContaining(`label "${label}" asks for another architecture`) });
+    });
+
+    it('still ignores a job with a label of another fleet, whatever its architecture', () => {
+      expect(classifyLabels(['self-hosted', 'arm64', 'windows'], policy)).toMatchObject({ kind: 'not-ours' });
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { isWellFormedGlob, MAX_RUNNER_ID_LENGTH } from '@runner-fleet/core';
+import { isRunnerArchitecture, isWellFormedGlob, MAX_RUNNER_ID_LENGTH, type RunnerArchitecture } from '@runner-fleet/core';
 
 /** The Lambda's configuration (DESIGN §7), read and checked once per cold start. */
 export interface Config {
@@ -32,6 +32,8 @@ export interface Config {
   maxJobSeconds: number;
   runnerNamePrefix: string;
   allowedBaseImages: string[];
+  /** CPU architecture of the runner tasks (var.runner_architecture): decides whether `x64` or `arm64` labels are honoured. */
+  runnerArchitecture: RunnerArchitecture;
   runnerExtraLabels: string[];
   runnerGroupId: number;
   recordRetentionDays: number;
@@ -44,7 +46,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** Job ids are well below 10^16; the prefix must leave room for "-<jobId>" in 36 characters. */
+/** Job ids are well below 10^16; the prefix must leave room for "-<jobId>" within MAX_RUNNER_ID_LENGTH (ECS startedBy, 128). */
 const MAX_JOB_ID_DIGITS = 16;
 export const MAX_PREFIX_LENGTH = MAX_RUNNER_ID_LENGTH - 1 - MAX_JOB_ID_DIGITS;
 
@@ -98,6 +100,9 @@ export function readConfig(env: Env): Config {
     if (!isWellFormedGlob(pattern)) problems.push(`ALLOWED_BASE_IMAGES: "${pattern}" is not a well-formed image pattern`);
   }
 
+  const runnerArchitecture = optional('RUNNER_ARCHITECTURE', 'X86_64').toUpperCase();
+  if (!isRunnerArchitecture(runnerArchitecture)) problems.push(`RUNNER_ARCHITECTURE must be X86_64 or ARM64 (got "${runnerArchitecture}")`);
+
   const config: Config = {
     runnerTable: required('RUNNER_TABLE'),
     classSizesParam: required('CLASS_SIZES_PARAM'),
@@ -124,6 +129,7 @@ export function readConfig(env: Env): Config {
     maxJobSeconds: integer('MAX_JOB_SECONDS', 25_200, 60),
     runnerNamePrefix,
     allowedBaseImages,
+    runnerArchitecture: runnerArchitecture as RunnerArchitecture,
     runnerExtraLabels: list('RUNNER_EXTRA_LABELS', { required: false }),
     runnerGroupId: integer('RUNNER_GROUP_ID', 1, 1),
     recordRetentionDays: integer('RECORD_RETENTION_DAYS', 30, 1),

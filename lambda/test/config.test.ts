@@ -25,7 +25,7 @@ describe('readConfig (DESIGN §7)', () => {
   it('reports every problem in one error', () => {
     let caught: unknown;
     try {
-      readConfig({ ...valid, RUNNER_TABLE: '', GITHUB_REPO: 'no-slash', MAX_RUNNERS: 'many', SUBNET_IDS: ' , ', RUNNER_NAME_PREFIX: 'a-very-long-prefix-indeed' });
+      readConfig({ ...valid, RUNNER_TABLE: '', GITHUB_REPO: 'no-slash', MAX_RUNNERS: 'many', SUBNET_IDS: ' , ', RUNNER_NAME_PREFIX: 'p'.repeat(112), RUNNER_ARCHITECTURE: 'sparc' });
     } catch (error) {
       caught = error;
     }
@@ -34,11 +34,24 @@ describe('readConfig (DESIGN §7)', () => {
       [
       'RUNNER_TABLE is required',
       'GITHUB_REPO must be "owner/name" (got "no-slash")',
-      'RUNNER_NAME_PREFIX must be 1–19 letters, digits, "-" or "_" so runner ids fit ECS startedBy (got "a-very-long-prefix-indeed")',
+      `RUNNER_NAME_PREFIX must be 1–111 letters, digits, "-" or "_" so runner ids fit ECS startedBy (got "${'p'.repeat(112)}")`,
+      'RUNNER_ARCHITECTURE must be X86_64 or ARM64 (got "SPARC")',
       'SUBNET_IDS must list at least one value (comma-separated)',
       'MAX_RUNNERS must be a whole number ≥ 1 (got "many")',
       ].sort(),
     );
+  });
+
+  it('derives the longest prefix from ECS startedBy (128 characters): "-" and a 16-digit job id still fit', () => {
+    const prefix = 'p'.repeat(111);
+    const config = readConfig({ ...valid, RUNNER_NAME_PREFIX: prefix });
+    expect(`${config.runnerNamePrefix}-${'9'.repeat(16)}`).toHaveLength(128);
+    expect(() => readConfig({ ...valid, RUNNER_NAME_PREFIX: `${prefix}p` })).toThrow(ConfigError);
+  });
+
+  it('reads RUNNER_ARCHITECTURE (X86_64 unless set)', () => {
+    expect(readConfig(valid).runnerArchitecture).toBe('X86_64');
+    expect(readConfig({ ...valid, RUNNER_ARCHITECTURE: 'ARM64' }).runnerArchitecture).toBe('ARM64');
   });
 
   it('refuses a malformed base-image pattern', () => {

@@ -92,7 +92,7 @@ describe('job progress and task state', () => {
       { taskArn: 't', lastStatus: 'STOPPED', startedBy: record.runnerId, stoppedReason: 'CannotPullContainerError: image not found', containers: [{ name: 'runner', exitCode: undefined }] },
       deps,
     );
-    expect(await table.store.get(record.runnerId)).toMatchObject({ status: 'failed', statusReason: 'CannotPullContainerError: image not found (exit code none) before the runner took a job' });
+    expect(await table.store.get(record.runnerId)).toMatchObject({ status: 'failed', statusReason: 'stopped before taking a job (exit none, ECS: no stop code: CannotPullContainerError: image not found)' });
     expect(deps.github.registered.has(record.runnerId)).toBe(false);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RunnerStore } from '@runner-fleet/core';
-import { DISPATCH_LEASE_MS, launchRunner } from '../src/domain/launch-runner.js';
+import { DISPATCH_LEASE_MS, launchRunner, runTaskToken } from '../src/domain/launch-runner.js';
 import { LAUNCH_BACKOFF_BASE_MS, MAX_LAUNCH_ATTEMPTS } from '../src/domain/capacity.js';
 import { CapacityError, LaunchRefusedError, RetryableError } from '../src/domain/ports.js';
 import { makeDeps, queuedJob, startTable } from './support/fixtures.js';
@@ -31,7 +31,7 @@ describe('launchRunner (queued → starting)', () => {
       cpu: 512,
       memory: 1024,
       spot: false,
-      clientToken: runnerId,
+      clientToken: runTaskToken(runnerId, 'jit-for-100', false),
       jitConfig: 'jit-for-100',
       tags: { runnerId, repo: 'octo-org/octo-repo', jobId: String(detail.job.id), runId: String(detail.job.runId) },
     });
@@ -77,6 +77,11 @@ describe('launchRunner (queued → starting)', () => {
     const fresh = deps.github.registered.get(runnerId)!.id;
     expect(fresh).not.toBe(staleId);
     expect(await store.get(runnerId)).toMatchObject({ status: 'starting', githubRunnerId: fresh });
+    // A new attempt with a new JIT config: a new RunTask clientToken (ECS refuses a reused token with other parameters).
+    const { spec } = deps.tasks.started.get(runnerId)!;
+    expect(spec.clientToken).toBe(runTaskToken(runnerId, `jit-for-${fresh}`, false));
+    expect(spec.clientToken).not.toBe(runTaskToken(runnerId, `jit-for-${staleId}`, false));
+    expect(spec.clientToken).not.toBe(runnerId);
   });
 
   it('waits with a backoff when ECS starts no task: counts the attempt, unregisters the runner and frees its slot', async () => {

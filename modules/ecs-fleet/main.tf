@@ -55,9 +55,11 @@ resource "aws_ecr_lifecycle_policy" "this" {
         action       = { type = "expire" }
       },
       {
+        # Only images built for image: labels (tag prefix img-, see core DYNAMIC_TAG_PREFIX): the default
+        # image never matches. One a waiting runner needs is rebuilt (the Lambda re-checks ECR after a TTL).
         rulePriority = 2
-        description  = "Keep the newest ${var.ecr_keep_images} images"
-        selection    = { tagStatus = "any", countType = "imageCountMoreThan", countNumber = var.ecr_keep_images }
+        description  = "Expire image: label builds ${var.dynamic_image_expiry_days} days after their push"
+        selection    = { tagStatus = "tagged", tagPatternList = ["img-*"], countType = "sinceImagePushed", countUnit = "days", countNumber = var.dynamic_image_expiry_days }
         action       = { type = "expire" }
       },
     ]
@@ -90,8 +92,9 @@ resource "aws_ecs_task_definition" "runner" {
       name      = var.runner_container_name
       image     = "${aws_ecr_repository.this.repository_url}:${var.runner_image_tag}"
       essential = true
-      # Fargate sends SIGTERM, then SIGKILL after this many seconds: time for the runner to exit cleanly.
-      stopTimeout = 60
+      # Fargate sends SIGTERM, then SIGKILL after this many seconds: run.sh turns SIGTERM into the
+      # listener's SIGINT, which cancels the job and reports it; this is its time to do so.
+      stopTimeout = var.runner_stop_timeout
       logConfiguration = {
         logDriver = "awslogs"
         options = {

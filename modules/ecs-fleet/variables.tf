@@ -46,10 +46,15 @@ variable "runner_task_policy_arns" {
   default     = []
 }
 
-variable "ecr_keep_images" {
-  description = "How many tagged runner images the ECR lifecycle policy keeps (untagged ones expire after 7 days)."
+variable "dynamic_image_expiry_days" {
+  description = "Days after its push the ECR lifecycle policy expires an image built for an image: label (tag prefix img-); untagged images expire after 7 days; the default image never expires."
   type        = number
-  default     = 50
+  default     = 30
+
+  validation {
+    condition     = var.dynamic_image_expiry_days >= 1 && floor(var.dynamic_image_expiry_days) == var.dynamic_image_expiry_days
+    error_message = "dynamic_image_expiry_days must be a whole number of at least 1."
+  }
 }
 
 variable "kms_key_arn" {
@@ -62,4 +67,15 @@ variable "tags" {
   description = "Tags for every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "runner_stop_timeout" {
+  description = "Seconds a runner container gets between Fargate's SIGTERM and SIGKILL to cancel its job and report it (2-120; 120 is Fargate's maximum)."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.runner_stop_timeout >= 2 && var.runner_stop_timeout <= 120 && floor(var.runner_stop_timeout) == var.runner_stop_timeout
+    error_message = "runner_stop_timeout must be a whole number of seconds from 2 to 120 (Fargate's maximum stopTimeout)."
+  }
 }

@@ -1,10 +1,19 @@
 data "aws_region" "current" {}
 
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
 locals {
-  context_files = sort(tolist(fileset(var.build_context_dir, "**")))
-  # Part of every image tag (IMAGE_CONTEXT_HASH): a change to runner/ rebuilds every image.
-  context_hash = sha256(join("", [for f in local.context_files : filesha256("${var.build_context_dir}/${f}")]))
-  registry     = split("/", var.ecr_repository_url)[0]
+  # The image's inputs: runner/ without its tests (test/**) and docs (*.md), so those rebuild nothing.
+  # sandbox/src/context-hash.ts applies the same rule; a test checks that both agree.
+  context_files = sort([for f in fileset(var.build_context_dir, "**") : f if !startswith(f, "test/") && !endswith(f, ".md")])
+  context_hash  = sha256(join("", [for f in local.context_files : filesha256("${var.build_context_dir}/${f}")]))
+  # Part of every image tag (IMAGE_CONTEXT_HASH): a change to runner/, the architecture or the runner
+  # version gives every image a new tag (core buildIdentity computes the same value).
+  image_identity = sha256("${local.context_hash}\n${var.runner_architecture}\n${var.runner_version}")
+  docker_arch    = var.runner_architecture == "ARM64" ? "arm64" : "amd64"
+  registry       = split("/", var.ecr_repository_url)[0]
 
   # The build context travels inside the buildspec, base64-encoded (only [A-Za-z0-9+/=]), so no
   # source bucket or archive provider is needed. A changed file changes the project.
@@ -19,7 +28,16 @@ locals {
   buildspec = yamlencode({
     version = "0.2"
     env = {
-      variables = { BASE_IMAGE = "ubuntu:22.04", IMAGE_TAG = "latest" }
+      variables = {
+        BASE_IMAGE           = var.default_base_image
+        IMAGE_TAG            = "latest"
+        RUNNER_VERSION       = var.runner_version
+        RUNNER_DOWNLOAD_BASE = var.runner_download_base
+        TARGETARCH           = local.docker_arch
+        # Empty: the Dockerfile's pinned checksum (right only for its pinned version).
+        RUNNER_SHA256_X64   = var.runner_architecture == "X86_64" ? (var.runner_sha256 == null ? "" : var.runner_sha256) : ""
+        RUNNER_SHA256_ARM64 = var.runner_architecture == "ARM64" ? (var.runner_sha256 == null ? "" : var.runner_sha256) : ""
+      }
     }
     phases = {
       pre_build = {
@@ -29,7 +47,7 @@ locals {
       }
       build = {
         commands = [
-          "docker build --pull --build-arg BASE_IMAGE=\"$BASE_IMAGE\" --tag \"${var.ecr_repository_url}:$IMAGE_TAG\" /tmp/context",
+          "docker build --pull --build-arg BASE_IMAGE=\"$BASE_IMAGE\" --build-arg RUNNER_VERSION=\"$RUNNER_VERSION\" --build-arg RUNNER_DOWNLOAD_BASE=\"$RUNNER_DOWNLOAD_BASE\" --build-arg TARGETARCH=\"$TARGETARCH\" $${RUNNER_SHA256_X64:+--build-arg RUNNER_SHA256_X64=\"$RUNNER_SHA256_X64\"} $${RUNNER_SHA256_ARM64:+--build-arg RUNNER_SHA256_ARM64=\"$RUNNER_SHA256_ARM64\"} --tag \"${var.ecr_repository_url}:$IMAGE_TAG\" /tmp/context",
         ]
       }
       post_build = {
@@ -97,7 +115,7 @@ resource "aws_iam_role_policy" "this" {
   role = aws_iam_role.this.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid      = "BuildLogs"
         Effect   = "Allow"
@@ -116,6 +134,22 @@ resource "aws_iam_role_policy" "this" {
         Action   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"]
         Resource = var.ecr_repository_arn
       },
-    ]
+      ], var.docker_hub_pull_through_cache == null ? [] : [
+      {
+        # Pulling FROM <registry>/<prefix>/... creates the cache repository and imports the image on first use.
+        Sid      = "PullThroughDockerHubCache"
+        Effect   = "Allow"
+        Action   = ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
+        Resource = "arn:${data.aws_partition.current.partition}:ecr:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:repository/${var.docker_hub_pull_through_cache.ecr_repository_prefix}/*"
+      },
+    ])
   })
+}
+
+resource "aws_ecr_pull_through_cache_rule" "docker_hub" {
+  count = var.docker_hub_pull_through_cache == null ? 0 : 1
+
+  ecr_repository_prefix = var.docker_hub_pull_through_cache.ecr_repository_prefix
+  upstream_registry_url = "registry-1.docker.io"
+  credential_arn        = var.docker_hub_pull_through_cache.secret_arn
 }

@@ -22,3 +22,13 @@ output "context_hash" {
   description = "SHA-256 over the build context's files (the control plane's IMAGE_CONTEXT_HASH)."
   value       = local.context_hash
 }
+
+output "image_identity" {
+  description = "sha256 of context_hash, runner_architecture and runner_version (one per line): IMAGE_CONTEXT_HASH, part of every image tag."
+  value       = local.image_identity
+}
+
+output "pull_through_cache_rules" {
+  description = "ECR repository prefixes of the pull-through cache rules created (empty without docker_hub_pull_through_cache)."
+  value       = aws_ecr_pull_through_cache_rule.docker_hub[*].ecr_repository_prefix
+}

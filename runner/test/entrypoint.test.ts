@@ -24,7 +24,7 @@ describe('runner/entrypoint.sh (with a stand-in run.sh; no Docker engine here)',
   it('is shellcheck clean, like the install script', () => {
     const found = spawnSync('shellcheck', ['--version']);
     if (found.error) throw new Error('shellcheck is not installed: apt-get install shellcheck (.ci/run installs it).');
-    expect(() => execFileSync('shellcheck', [ENTRYPOINT, join(RUNNER, 'install-runner.sh')], { encoding: 'utf8' })).not.toThrow();
+    expect(() => execFileSync('shellcheck', [ENTRYPOINT, join(RUNNER, 'install-runner.sh'), ...['run.sh', 'run-helper.sh', 'bin/Runner.Listener', 'bin/installdependencies.sh'].map((f) => join(RUNNER, 'test/image/standin', f))], { encoding: 'utf8' })).not.toThrow();
   });
 
   it('refuses to start without a JIT configuration, saying where it comes from', () => {
@@ -47,7 +47,14 @@ describe('runner/entrypoint.sh (with a stand-in run.sh; no Docker engine here)',
     expect(readFileSync(join(dir, 'env'), 'utf8')).not.toContain('RUNNER_JITCONFIG');
   });
 
-  it("forwards Fargate's SIGTERM to the runner and exits when the runner does", async () => {
+  it('replaces itself with run.sh (exec), so run.sh is the main process and gets SIGTERM directly', async () => {
+    const dir = standIn('echo $$ > "$(dirname "$0")/pid"');
+    const child = spawn('bash', [ENTRYPOINT], { env: { PATH: process.env.PATH!, RUNNER_DIR: dir, RUNNER_JITCONFIG: 'x' } });
+    expect(await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))).toBe(0);
+    expect(readFileSync(join(dir, 'pid'), 'utf8').trim()).toBe(String(child.pid));
+  });
+
+  it("delivers Fargate's SIGTERM to run.sh and exits when the runner does", async () => {
     const dir = standIn('trap \'echo stopped > "$(dirname "$0")/term"; exit 0\' TERM\necho ready > "$(dirname "$0")/ready"\nwhile true; do sleep 0.05; done');
     const child = spawn('bash', [ENTRYPOINT], { env: { PATH: process.env.PATH!, RUNNER_DIR: dir, RUNNER_JITCONFIG: 'x' } });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -17,6 +17,7 @@ console.log(`AWS Runner Fleet sandbox: repo ${env.GITHUB_REPO}, cluster ${env.EC
 console.log(`image builds: ${env.IMAGE_BUILD_PROJECT ? `on (project ${env.IMAGE_BUILD_PROJECT}, allowed ${env.ALLOWED_BASE_IMAGES})` : 'off (set IMAGE_BUILD_PROJECT=runner-images to try image: labels)'}`);
 console.log(`webhook secret: ${process.env.WEBHOOK_SECRET ? '(from WEBHOOK_SECRET)' : `${sandbox.webhookSecret} (default; set WEBHOOK_SECRET to change)`}`);
 console.log(`autopilot: ${['0', 'false', 'off'].includes(process.env.SANDBOX_AUTOPILOT ?? '') ? 'off (you play GitHub)' : 'on (simulated GitHub runs each job)'}`);
+console.log(`control plane: ${process.env.SANDBOX_LAMBDA === 'bundle' ? 'the built bundle (lambda/dist)' : 'the TypeScript source (SANDBOX_LAMBDA=bundle runs the built zip)'}`);
 console.log(`send a job: npm run sandbox:send -- queued --labels self-hosted,class:medium`);
 console.log(`READY ${sandbox.webhookUrl}`);
 for (const [name, value] of Object.entries(sandbox.cliEnv)) console.log(`export ${name}=${value}`);

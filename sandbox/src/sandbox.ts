@@ -1,24 +1,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type RunnerRecord } from '@runner-fleet/core';
+import { buildIdentity, type RunnerRecord } from '@runner-fleet/core';
 import { RunnerStore, runnerTableDefinition } from '@runner-fleet/core/store';
 import { buildDeps, createHandler, createLogger } from '@runner-fleet/lambda';
 import { toApiGatewayEvent } from './api-gateway.js';
 import { createDynamoDb } from './aws/dynamodb.js';
 import { EcsSimulator } from './aws/ecs.js';
 import { EventBridgeSimulator } from './aws/eventbridge.js';
-import { AwsError, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
+import { AwsError, decodeRequest, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
 import { CodeBuildSimulator } from './aws/codebuild.js';
 import { EcrSimulator } from './aws/ecr.js';
 import { LogsSimulator } from './aws/logs.js';
-import { buildContextHash } from './context-hash.js';
+import { buildContextHash, pinnedRunnerVersion } from './context-hash.js';
 import { SsmSimulator } from './aws/ssm.js';
 import { CONTROL_PLANE_DEFAULTS, CONTROL_PLANE_NAMES, DEFAULT_CLASS_SIZES, DEFAULT_WEBHOOK_SECRET, FUNCTION_ARN, RUNNER_LOG_GROUP, SANDBOX_PAT, SANDBOX_REGION } from './defaults.js';
 import { loadEventPatterns } from './event-patterns.js';
@@ -46,6 +48,8 @@ export interface SandboxOptions {
   onError?: (message: string, error: unknown) => void;
   /** Redeliveries and out-of-order deliveries by the simulated GitHub (the storm). */
   chaos?: AutopilotChaos;
+  /** Which control plane runs: the TypeScript source (default) or the built bundle (SANDBOX_LAMBDA=bundle). */
+  lambda?: 'source' | 'bundle';
 }
 
 export interface Sandbox {
@@ -102,6 +106,17 @@ function number(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+type ControlPlane = { createHandler: typeof createHandler; buildDeps: typeof buildDeps };
+
+/** The source, or the esbuild bundle (`npm run build -w lambda`) exactly as the Lambda zip holds it. */
+async function loadControlPlane(which: string | undefined, bundleDir: string | undefined): Promise<ControlPlane> {
+  if (!which || which === 'source') return { createHandler, buildDeps };
+  if (which !== 'bundle') throw new Error(`SANDBOX_LAMBDA must be "source" or "bundle" (got "${which}")`);
+  const entry = join(bundleDir ?? fileURLToPath(new URL('../../lambda/dist', import.meta.url)), 'index.mjs');
+  if (!existsSync(entry)) throw new Error(`SANDBOX_LAMBDA=bundle needs ${entry}: run npm run build -w lambda first`);
+  return (await import(pathToFileURL(entry).href)) as ControlPlane;
+}
+
 /** Starts the whole control plane on 127.0.0.1 with simulated AWS and GitHub (DESIGN §9). */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const env: Env = { ...options.env };
@@ -118,7 +133,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const dynamodb = createDynamoDb();
   const controlPlaneEnv: Record<string, string> = { ...CONTROL_PLANE_DEFAULTS };
   for (const name of CONTROL_PLANE_NAMES) if (env[name] !== undefined) controlPlaneEnv[name] = env[name]!;
-  controlPlaneEnv.IMAGE_CONTEXT_HASH ??= buildContextHash(fileURLToPath(new URL('../../runner', import.meta.url)));
+  // As Terraform sets it (image_identity): runner/ inputs, the architecture and the pinned runner version.
+  const runnerDir = fileURLToPath(new URL('../../runner', import.meta.url));
+  controlPlaneEnv.IMAGE_CONTEXT_HASH ??= buildIdentity(buildContextHash(runnerDir), 'X86_64', pinnedRunnerVersion(runnerDir));
   // The default runner image is in ECR, as if pushed; images for image: labels appear only after a build.
   const repositoryName = controlPlaneEnv.ECR_REPOSITORY_URL!.split('/').slice(1).join('/');
   const ecr = new EcrSimulator();
@@ -168,7 +185,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const op = sim?.operations[operation];
       if (!op) return sendAwsError(res, new AwsError('UnknownOperationException', `The sandbox does not simulate ${target}`));
       try {
-        sendJson(res, 200, await op(body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {}));
+        sendJson(res, 200, await op(decodeRequest(prefix!, operation, body)));
       } catch (error) {
         if (error instanceof AwsError) return sendAwsError(res, error);
         throw error;
@@ -254,7 +271,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const logger = createLogger(controlPlaneEnv);
   const metricLines: Array<Record<string, unknown>> = [];
   const writeMetrics = (line: string) => void metricLines.push(JSON.parse(line) as Record<string, unknown>);
-  const handler = createHandler(() => buildDeps(controlPlaneEnv, logger, { githubRetryBaseMs: 50, writeMetrics }), logger);
+  const lambda = await loadControlPlane(options.lambda ?? env.SANDBOX_LAMBDA, env.SANDBOX_LAMBDA_DIR);
+  const handler = lambda.createHandler(() => lambda.buildDeps(controlPlaneEnv, logger, { githubRetryBaseMs: 50, writeMetrics }), logger);
   bus.registerFunction(FUNCTION_ARN, (event) => handler(event as never));
   handleWebhook = async (req, res, body) => {
     const result = (await handler(toApiGatewayEvent(req, body))) as { statusCode: number; headers?: Record<string, string>; body?: string };
@@ -346,7 +364,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       dynamodb.onWrite(({ table, item }) => {
         if (table === controlPlaneEnv.RUNNER_TABLE && typeof item.status === 'string' && item.kind === undefined) listener(item as unknown as RunnerRecord);
       }),
-    async settle(timeoutMs = 30_000) {
+    async settle(timeoutMs = 30_000 * (Number(process.env.TEST_TIME_SCALE) > 0 ? Number(process.env.TEST_TIME_SCALE) : 1)) {
       const deadline = Date.now() + timeoutMs;
       let quietRounds = 0;
       // Quiet twice in a row: a delivery can schedule a timer that schedules a delivery.

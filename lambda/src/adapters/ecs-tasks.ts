@@ -1,9 +1,7 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand, type RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import type { Config } from '../config.js';
-import { CapacityError, LaunchRefusedError, RetryableError, type LaunchSpec, type RunnerTasks, type TaskSnapshot } from '../domain/ports.js';
-
-/** ECS errors that no retry can fix: the request itself is wrong. */
-const PERMANENT_ERRORS = new Set(['ClientException', 'InvalidParameterException', 'ClusterNotFoundException', 'PlatformUnknownException', 'UnsupportedFeatureException', 'AccessDeniedException']);
+import type { LaunchSpec, RunnerTasks, TaskSnapshot } from '../domain/ports.js';
+import { classifyRunTaskError, noTaskError } from './ecs-errors.js';
 
 export function createRunnerTasks(ecs: ECSClient, config: Config): RunnerTasks {
   return {
@@ -34,22 +32,20 @@ export function createRunnerTasks(ecs: ECSClient, config: Config): RunnerTasks {
       try {
         out = await ecs.send(new RunTaskCommand(input));
       } catch (error) {
-        const name = (error as { name?: string }).name ?? '';
-        if (PERMANENT_ERRORS.has(name)) throw new LaunchRefusedError(`${name}: ${(error as Error).message}`);
-        throw error;
+        throw classifyRunTaskError(error);
       }
       const taskArn = out.tasks?.[0]?.taskArn;
-      if (!taskArn) {
-        const reasons = (out.failures ?? []).map((f) => `${f.reason ?? 'unknown'}${f.detail ? ` (${f.detail})` : ''}`).join('; ');
-        const message = `RunTask started no task: ${reasons || 'no failure reason given'}`;
-        throw /capacity is unavailable|RESOURCE:/i.test(reasons) ? new CapacityError(message) : new RetryableError(message);
-      }
+      if (!taskArn) throw noTaskError(out.failures ?? []);
       return taskArn;
     },
 
     async findLive(runnerId: string): Promise<string | undefined> {
-      const out = await ecs.send(new ListTasksCommand({ cluster: config.ecsCluster, startedBy: runnerId, desiredStatus: 'RUNNING' }));
-      return out.taskArns?.[0];
+      // startedBy must be the only ListTasks filter besides the cluster (ECS API): desired status is checked on DescribeTasks.
+      const out = await ecs.send(new ListTasksCommand({ cluster: config.ecsCluster, startedBy: runnerId }));
+      const arns = (out.taskArns ?? []).slice(0, 100);
+      if (arns.length === 0) return undefined;
+      const described = await ecs.send(new DescribeTasksCommand({ cluster: config.ecsCluster, tasks: arns }));
+      return described.tasks?.find((t) => t.desiredStatus === 'RUNNING' && t.taskArn)?.taskArn;
     },
 
     async listRunning(limit: number): Promise<string[]> {

@@ -37,6 +37,17 @@ export function createGitHubRunners(client: (installationId?: number) => Promise
       }
     },
 
+    async job(jobId, installationId) {
+      const octokit = await client(installationId);
+      try {
+        const { data } = await octokit.rest.actions.getJobForWorkflowRun({ owner, repo, job_id: jobId });
+        return { status: data.status, ...(data.runner_name ? { runnerName: data.runner_name } : {}) };
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+
     async listRunners(prefix) {
       const octokit = await client();
       const runners = await octokit.paginate(octokit.rest.actions.listSelfHostedRunnersForRepo, { owner, repo, per_page: 100 });

@@ -6,11 +6,14 @@ import type { Config } from '../config.js';
 import type { RunnerImages } from '../domain/ports.js';
 import { lazyByKey } from '../runtime/lazy.js';
 
+/** How long an image seen in ECR is taken to be there without asking DescribeImages again. */
+export const IMAGE_PRESENT_TTL_MS = 10 * 60 * 1000;
+
 /** ECR, ECS task definitions and CodeBuild for image: labels. */
-export function createRunnerImages(ecr: ECRClient, ecs: ECSClient, codebuild: CodeBuildClient, config: Config): RunnerImages {
+export function createRunnerImages(ecr: ECRClient, ecs: ECSClient, codebuild: CodeBuildClient, config: Config, now: () => number = Date.now): RunnerImages {
   const repositoryName = config.ecrRepositoryUrl.split('/').slice(1).join('/');
-  // Images are never deleted by the fleet: once seen, an image is assumed present for this Lambda's life.
-  const present = new Set<string>();
+  // The ECR lifecycle policy may expire an image: what was seen is trusted only for a while.
+  const presentUntil = new Map<string, number>();
 
   async function registerFamily(tag: string, imageUri: string): Promise<string> {
     const family = taskFamilyFor(config.runnerTaskDefinition, tag);
@@ -42,16 +45,21 @@ export function createRunnerImages(ecr: ECRClient, ecs: ECSClient, codebuild: Co
 
   return {
     async exists(tag) {
-      if (present.has(tag)) return true;
+      if ((presentUntil.get(tag) ?? 0) > now()) return true;
+      presentUntil.delete(tag);
       try {
         const out = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] }));
         const found = (out.imageDetails ?? []).length > 0;
-        if (found) present.add(tag);
+        if (found) presentUntil.set(tag, now() + IMAGE_PRESENT_TTL_MS);
         return found;
       } catch (error) {
         if ((error as { name?: string }).name === 'ImageNotFoundException') return false;
         throw error;
       }
+    },
+
+    async forget(tag) {
+      presentUntil.delete(tag);
     },
 
     taskDefinitionFor: (tag) => families(tag),

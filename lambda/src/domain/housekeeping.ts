@@ -201,6 +201,13 @@ async function freeLeakedSlots(deps: Deps, withTasks: RunnerRecord[], report: Ho
  * IDLE_TIMEOUT_SECONDS is removed from GitHub first (left alone if a job just
  * landed on it), then its task is stopped and it is cancelled.
  */
+/**
+ * A task ECS does not know (MISSING) is only gone once its record is older
+ * than this: DescribeTasks is eventually consistent and may not see a task
+ * started seconds ago.
+ */
+export const MISSING_TASK_GRACE_MS = 3 * 60_000;
+
 async function reconcileLiveRunners(deps: Deps, withTasks: RunnerRecord[], report: HousekeepingReport, deadline: number): Promise<Set<string>> {
   const { store, tasks, github, config, log } = deps;
   const now = deps.now().getTime();
@@ -216,6 +223,8 @@ async function reconcileLiveRunners(deps: Deps, withTasks: RunnerRecord[], repor
     for (const arn of known.keys()) described.add(arn);
     for (const runner of batch) {
       const task = known.get(runner.taskArn!);
+      // DescribeTasks is eventually consistent: a task started moments ago may be reported MISSING.
+      if (!task && now - Date.parse(runner.updatedAt) < MISSING_TASK_GRACE_MS) continue;
       if (!task || task.lastStatus === 'STOPPED') {
         await onTaskStateChange(task ?? { taskArn: runner.taskArn!, lastStatus: 'STOPPED', startedBy: runner.runnerId, stoppedReason: 'the task is gone (ECS no longer knows it)' }, deps);
         log.info('recorded a task stop whose event never arrived', { runnerId: runner.runnerId, taskArn: runner.taskArn, ecs: task?.lastStatus ?? 'unknown to ECS' });

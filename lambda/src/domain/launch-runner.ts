@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { isTerminal, isWaitingForLaunch, StaleRecordError, type RecordRef } from '@runner-fleet/core';
-import { CapacityError, LaunchRefusedError, RetryableError, type Deps, type LaunchSpec, type QueuedRunner, type WorkflowJobDetail } from './ports.js';
+import { CapacityError, LaunchRefusedError, RetryableError, ThrottledError, type Deps, type LaunchSpec, type QueuedRunner, type WorkflowJobDetail } from './ports.js';
 import { LAUNCH_BACKOFF_BASE_MS, retryLaunchLater, waitForSlot } from './capacity.js';
 import { resolveImage } from './resolve-image.js';
 
@@ -15,8 +16,8 @@ export const DISPATCH_LEASE_MS = 120_000;
  * task, record the task. Happy path: the slot's conditional write, one GitHub
  * call, RunTask, one conditional update. Every retry
  * path finds what an earlier attempt did instead of doing it twice: the
- * RunTask clientToken is the runner id, and GitHub refuses a second runner
- * with the same name.
+ * RunTask clientToken is fixed per attempt (see runTaskToken), and GitHub
+ * refuses a second runner with the same name.
  */
 export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunner, deps: Deps): Promise<void> {
   const { config, store } = deps;
@@ -88,7 +89,7 @@ async function launchWithSlot(
     cpu: runner.cpu,
     memory: runner.memory,
     spot: runner.spot,
-    clientToken: runner.runnerId,
+    clientToken: runTaskToken(runner.runnerId, jit.encodedJitConfig, runner.spot),
     jitConfig: jit.encodedJitConfig,
     tags: { runnerId: runner.runnerId, repo: detail.repo, jobId: String(detail.job.id), runId: String(detail.job.runId) },
   };
@@ -102,7 +103,7 @@ async function launchWithSlot(
       await failLaunch(runner.runnerId, `ECS refused to start the task: ${error.message}`, deps);
       return { kind: 'ended' };
     }
-    const throttled = (error as { name?: string }).name === 'ThrottlingException';
+    const throttled = error instanceof ThrottledError || (error as { name?: string }).name === 'ThrottlingException';
     if (!(error instanceof RetryableError) && !throttled) throw new AmbiguousLaunchError(error);
     // ECS answered and started nothing: unregister, so the next attempt starts clean.
     await deps.github.deleteRunner(jit.githubRunnerId, detail.installationId).catch((deleteError: unknown) =>
@@ -127,6 +128,21 @@ async function launchWithSlot(
   }
 }
 
+/** ECS's limit on a RunTask clientToken (API reference: up to 64 characters, 33-126). */
+export const MAX_CLIENT_TOKEN_LENGTH = 64;
+
+/**
+ * RunTask's idempotency token for one launch attempt. ECS refuses a token
+ * reused with other parameters (ConflictException), and a new attempt carries a
+ * new JIT config: so the token is derived from everything that differs between
+ * attempts. A retry of the same attempt (same JIT config) sends the same token
+ * and gets the task it started. Hex digest: well inside 64 characters of 33-126.
+ */
+export function runTaskToken(runnerId: string, jitConfig: string, spot: boolean): string {
+  const digest = createHash('sha256').update(`${runnerId}\n${spot ? 'FARGATE_SPOT' : 'FARGATE'}\n${jitConfig}`).digest('hex');
+  return `rt-${digest.slice(0, MAX_CLIENT_TOKEN_LENGTH - 3)}`;
+}
+
 /** RunTask; a spot class that meets no Fargate Spot capacity starts on on-demand Fargate, under its own idempotency token. */
 async function startTask(spec: LaunchSpec, deps: Deps): Promise<{ taskArn: string; note: string }> {
   try {
@@ -134,7 +150,7 @@ async function startTask(spec: LaunchSpec, deps: Deps): Promise<{ taskArn: strin
   } catch (error) {
     if (!(error instanceof CapacityError) || !spec.spot) throw error;
     deps.log.warn('no Fargate Spot capacity; starting on on-demand Fargate', { reason: error.message });
-    const taskArn = await deps.tasks.run({ ...spec, spot: false, clientToken: `${spec.runnerId}-od` });
+    const taskArn = await deps.tasks.run({ ...spec, spot: false, clientToken: runTaskToken(spec.runnerId, spec.jitConfig, false) });
     return { taskArn, note: 'task started on on-demand Fargate (no Fargate Spot capacity), waiting for RUNNING' };
   }
 }

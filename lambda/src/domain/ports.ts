@@ -40,6 +40,8 @@ export interface GitHubRunners {
   deleteRunner(id: number, installationId?: number): Promise<'deleted' | 'not-found' | 'busy'>;
   /** A workflow job's status on GitHub (queued, in_progress, completed, …); undefined when GitHub does not know it. */
   jobStatus(jobId: number, installationId?: number): Promise<string | undefined>;
+  /** A workflow job's status and the name of the runner GitHub gave it (absent while none has); undefined when GitHub does not know it. */
+  job(jobId: number, installationId?: number): Promise<{ status: string; runnerName?: string } | undefined>;
   /** The repository's self-hosted runners whose name starts with `prefix` (paginated). */
   listRunners(prefix: string): Promise<Array<{ id: number; name: string; status: string; busy: boolean }>>;
 }
@@ -51,7 +53,7 @@ export interface LaunchSpec {
   cpu: number;
   memory: number;
   spot: boolean;
-  /** RunTask's idempotency token (the runner id; another token for an on-demand fallback). */
+  /** RunTask's idempotency token: one per launch attempt (runner id, JIT config, capacity provider), at most 64 characters. */
   clientToken: string;
   jitConfig: string;
   tags: Record<string, string>;
@@ -89,7 +91,10 @@ export interface EventPublisher {
 
 /** Runner images built FROM image: labels: ECR, a task definition per image, CodeBuild. */
 export interface RunnerImages {
+  /** Whether ECR holds `tag`; a positive answer is remembered for a while only (the lifecycle policy may expire images). */
   exists(tag: string): Promise<boolean>;
+  /** Drops what is remembered of `tag` (e.g. after ECS could not pull it), so the next exists() asks ECR. */
+  forget(tag: string): Promise<void>;
   /** The task definition (family) that runs the fleet's image `tag`, registered once per tag and reused. */
   taskDefinitionFor(tag: string): Promise<string>;
   /** Starts the build of `tag` FROM `baseImage` (undefined: the Dockerfile's default base); returns the build id. */
@@ -144,6 +149,14 @@ export class RetryableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'RetryableError';
+  }
+}
+
+/** ECS throttled the call (ThrottlingException, or InvalidParameterException "Request limit exceeded"): try later. */
+export class ThrottledError extends RetryableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ThrottledError';
   }
 }
 

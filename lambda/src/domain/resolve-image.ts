@@ -1,4 +1,4 @@
-import { imageTagFor, parseImageReference, type RecordRef } from '@runner-fleet/core';
+import { baseImageFamily, imageTagFor, parseImageReference, SUPPORTED_BASE_FAMILIES, type RecordRef } from '@runner-fleet/core';
 import type { Deps, QueuedRunner } from './ports.js';
 
 /** A failed build is not retried for this long: jobs for that image fail with its reason meanwhile. */
@@ -30,6 +30,12 @@ export async function resolveImage(runner: QueuedRunner, deps: Deps): Promise<Im
   const ref = parseImageReference(runner.baseImage);
   if (typeof ref === 'string' || !config.imageBuildProject) {
     const reason = typeof ref === 'string' ? `label "image:${runner.baseImage}": ${ref}` : `label "image:${runner.baseImage}": dynamic images are disabled (IMAGE_BUILD_PROJECT is empty)`;
+    await store.advance(runner.runnerId, 'failed', { statusReason: reason });
+    return { kind: 'failed' };
+  }
+  // runner/Dockerfile is apt-based: refuse other families here, before a build is spent on them.
+  if (!baseImageFamily(ref)) {
+    const reason = `label "image:${runner.baseImage}": unsupported base image family; supported: ${SUPPORTED_BASE_FAMILIES.join(', ')} (the repository name must be one of them, e.g. public.ecr.aws/docker/library/ubuntu:24.04)`;
     await store.advance(runner.runnerId, 'failed', { statusReason: reason });
     return { kind: 'failed' };
   }

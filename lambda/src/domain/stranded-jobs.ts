@@ -41,27 +41,7 @@ export async function replaceStrandedJobs(deps: Deps, runners: RunnerRecord[]): 
       if (status !== undefined) await store.markJobServed(jobId, `github:${status}`);
       continue;
     }
-    const at = deps.now().toISOString();
-    const replacement: RunnerRecord = {
-      runnerId: next,
-      status: 'queued',
-      statusReason: `replaces a runner of job ${jobId} that ran another job; the job is still queued on GitHub`,
-      repo: own.repo,
-      jobId,
-      runId: own.runId,
-      runAttempt: own.runAttempt,
-      jobName: own.jobName,
-      workflowName: own.workflowName,
-      labels: own.labels,
-      runnerClass: own.runnerClass,
-      cpu: own.cpu,
-      memory: own.memory,
-      spot: own.spot,
-      baseImage: own.baseImage,
-      createdAt: at,
-      updatedAt: at,
-      version: 1,
-    };
+    const replacement = replacementRecord(own, next, `replaces a runner of job ${jobId} that ran another job; the job is still queued on GitHub`, deps.now().toISOString());
     if (!(await store.create(replacement))) continue;
     log.warn('launching a replacement runner for a job whose runner ran another job', { jobId, runnerId: next });
     events.push(dispatchEventFor(replacement, `replacement:${next}`));
@@ -71,12 +51,36 @@ export async function replaceStrandedJobs(deps: Deps, runners: RunnerRecord[]): 
   return events.length;
 }
 
+/** A queued record for replacement `runnerId` of `own`'s job, with the job's labels and size. */
+export function replacementRecord(own: RunnerRecord, runnerId: string, statusReason: string, at: string): RunnerRecord {
+  return {
+    runnerId,
+    status: 'queued',
+    statusReason,
+    repo: own.repo,
+    jobId: own.jobId,
+    runId: own.runId,
+    runAttempt: own.runAttempt,
+    jobName: own.jobName,
+    workflowName: own.workflowName,
+    labels: own.labels,
+    runnerClass: own.runnerClass,
+    cpu: own.cpu,
+    memory: own.memory,
+    spot: own.spot,
+    baseImage: own.baseImage,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+}
+
 /** The next free replacement id for the job; undefined while one is still on its way to the job, or none is left. */
-async function nextReplacementId(deps: Deps, jobId: number): Promise<string | undefined> {
+export async function nextReplacementId(deps: Deps, jobId: number): Promise<string | undefined> {
   for (let n = 1; n <= MAX_REPLACEMENTS; n++) {
     const id = replacementIdFor(deps.config.runnerNamePrefix, jobId, n);
     if (!id) {
-      deps.log.warn('a replacement runner id would not fit ECS startedBy (36 characters); shorten RUNNER_NAME_PREFIX', { jobId });
+      deps.log.warn('a replacement runner id would not fit ECS startedBy (MAX_RUNNER_ID_LENGTH characters); shorten RUNNER_NAME_PREFIX', { jobId });
       return undefined;
     }
     const existing = await deps.store.get(id);

@@ -1,5 +1,8 @@
-import { isOurRunnerName, type RunnerRecord } from '@runner-fleet/core';
+import { isOurRunnerName, isTerminal, type RunnerRecord } from '@runner-fleet/core';
 import { fillFreeSlots } from './capacity.js';
+import { dispatchEventFor } from './dispatch-event.js';
+import { nextReplacementId, replacementRecord } from './stranded-jobs.js';
+import { decideTaskOutcome } from './task-outcome.js';
 import type { Deps } from './ports.js';
 
 /** Every way to busy sets assignedJobId (in_progress names the job), so it alone says a job was taken. */
@@ -18,9 +21,9 @@ export interface TaskStateDetail {
 }
 
 /**
- * RUNNING → idle; STOPPED → completed (exit 0: a JIT runner exits cleanly
- * only after its job) or failed (with ECS's reason and the exit code). A runner that stopped without taking
- * a job is removed from GitHub, so no offline ghost stays registered.
+ * RUNNING → idle; STOPPED → the outcome decided from facts (task-outcome.ts): exit 0 alone
+ * proves nothing. A runner that stopped without taking a job is removed from GitHub, so no
+ * offline ghost stays registered, and its job, while GitHub holds it queued, gets a replacement.
  */
 export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Promise<void> {
   const { config, store, log } = deps;
@@ -47,34 +50,64 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
   }
   if (detail.lastStatus !== 'STOPPED') return;
 
-  // Decided from the version the write is conditional on: a job can land on the runner meanwhile.
   const container = detail.containers?.find((c) => c.name === config.runnerContainerName) ?? detail.containers?.[0];
   const exitCode = container?.exitCode;
-  const why = [detail.stoppedReason ?? detail.stopCode ?? 'task stopped', container?.reason].filter(Boolean).join(': ');
-  const result = await store.advance(
-    runnerId,
-    // A JIT runner exits 0 only after its one job, even when the job's webhook has not arrived yet.
-    () => (exitCode === 0 ? 'completed' : 'failed'),
-    (current, to) => ({
-      statusReason:
-        to === 'completed'
-          ? `task exited 0 after job ${current.assignedJobId ?? current.jobId}`
-          : `${why} (exit code ${exitCode ?? 'none'})${tookJob(current) ? '' : ' before the runner took a job'}`,
-      finishedAt: detail.stoppedAt ?? deps.now().toISOString(),
-    }),
-  );
-  const current = result.record;
-  if (!current) {
+  const stoppedReason = [detail.stoppedReason, container?.reason].filter(Boolean).join(': ') || undefined;
+  const before = await store.get(runnerId);
+  if (!before) {
     log.warn('a task of this fleet stopped with no runner record');
     return;
   }
-  log.info('task stopped', result.changed ? { recorded: current.status, exitCode } : { unchanged: result.reason });
+  // GitHub's view only when the record cannot tell (no in_progress seen yet): did this runner get the job, or is it still waiting?
+  const githubJob = !tookJob(before) && !isTerminal(before.status) ? await deps.github.job(before.jobId) : undefined;
+  const tookPerGitHub = githubJob?.runnerName === before.runnerId ? true : githubJob?.status === 'queued' || githubJob?.runnerName ? false : undefined;
+  const factsFor = (current: RunnerRecord) => ({
+    tookJob: tookJob(current) ? true : tookPerGitHub,
+    exitCode,
+    stopCode: detail.stopCode,
+    stoppedReason,
+    fleetRequested: isTerminal(current.status),
+  });
+  // Decided from the version the write is conditional on: a job can land on the runner meanwhile.
+  let outcome = decideTaskOutcome(factsFor(before));
+  const result = await store.advance(
+    runnerId,
+    (current) => {
+      outcome = decideTaskOutcome(factsFor(current));
+      return outcome.status === 'keep' ? current.status : outcome.status;
+    },
+    (current) => ({ statusReason: outcome.status === 'completed' ? `task exited 0 after job ${current.assignedJobId ?? current.jobId}` : outcome.reason, finishedAt: detail.stoppedAt ?? deps.now().toISOString() }),
+  );
+  const current = result.record ?? before;
+  log.info('task stopped', result.changed ? { recorded: current.status, exitCode, stopCode: detail.stopCode } : { unchanged: result.reason });
+  if (outcome.imageMissing) await forgetImage(current, stoppedReason, deps);
 
-  if (!tookJob(current) && current.githubRunnerId) {
-    const outcome = await deps.github.deleteRunner(current.githubRunnerId);
-    log.info('removed the runner from GitHub', { githubRunnerId: current.githubRunnerId, outcome });
+  if (!tookJob(current) && tookPerGitHub !== true && current.githubRunnerId) {
+    const removed = await deps.github.deleteRunner(current.githubRunnerId);
+    log.info('removed the runner from GitHub', { githubRunnerId: current.githubRunnerId, outcome: removed });
   }
+  // Only the delivery that recorded the failure relaunches; a duplicate finds the record terminal.
+  if (result.changed && outcome.relaunch && githubJob?.status === 'queued') await relaunchFor(current, outcome.reason, deps);
   // The runner's end freed its slot (here, or by an operator's terminate): the longest-waiting job takes it.
   // A runner whose completed webhook ended it first was followed by a fill there already.
   if (result.changed || current.status === 'terminated') await fillFreeSlots(deps);
+}
+
+/** The runner's image is gone from ECR (expired, deleted): the next launch resolves (and builds) it again. */
+async function forgetImage(runner: RunnerRecord, stoppedReason: string | undefined, deps: Deps): Promise<void> {
+  const tag = runner.image?.slice(runner.image.lastIndexOf(':') + 1) ?? deps.config.runnerImageTag;
+  deps.log.warn('ECS could not pull the runner image; it no longer counts as present', { tag, stoppedReason });
+  await deps.images.forget(tag);
+}
+
+/** A new runner for the job of a runner that stopped without it (bounded: `<prefix>-<jobId>r<n>`, n ≤ 3). */
+async function relaunchFor(ended: RunnerRecord, reason: string, deps: Deps): Promise<void> {
+  const next = await nextReplacementId(deps, ended.jobId);
+  if (!next) return;
+  const replacement = replacementRecord(ended, next, `replaces ${ended.runnerId}, which ${reason}; the job is still queued on GitHub`, deps.now().toISOString());
+  // Conditional create: a concurrent relaunch of the same id writes nothing and dispatches nothing.
+  if (!(await deps.store.create(replacement))) return;
+  deps.log.warn('launching a replacement runner for a job whose runner stopped without it', { jobId: ended.jobId, runnerId: next });
+  await deps.bus.publishAll([dispatchEventFor(replacement, `replacement:${next}`)]);
+  deps.metrics.count('RunnersReplaced', 1);
 }

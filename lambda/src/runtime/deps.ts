@@ -9,7 +9,7 @@ import { createFleetMetrics } from '../adapters/metrics.js';
 import { createParameterReader } from '../adapters/parameters.js';
 import { readConfig } from '../config.js';
 import type { Deps, GitHubRunners, RunnerImages, RunnerTasks } from '../domain/ports.js';
-import { deferred, lazy } from './lazy.js';
+import { deferred, lazy, namedExports } from './lazy.js';
 import type { Log } from './logger.js';
 
 type Env = Record<string, string | undefined>;
@@ -36,7 +36,11 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
   });
 
   // What only dispatch, task-state and housekeeping use loads on first use, so a webhook's cold start skips it.
-  const ecs = lazy(async () => new (await import('@aws-sdk/client-ecs')).ECSClient(clientConfig(env, 'ECS')));
+  // namedExports: in the bundle a dynamic import of a CommonJS SDK client yields only `default`.
+  const ecs = lazy(async () => {
+    const { ECSClient } = namedExports(await import('@aws-sdk/client-ecs'), 'ECSClient');
+    return new ECSClient(clientConfig(env, 'ECS'));
+  });
   const github = deferred<GitHubRunners>(async () => {
     const [{ parseGitHubAuth }, { createGitHubClients }, { createGitHubRunners }] = await Promise.all([
       import('../adapters/github-auth.js'),
@@ -55,11 +59,13 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
   });
   const tasks = deferred<RunnerTasks>(async () => (await import('../adapters/ecs-tasks.js')).createRunnerTasks(await ecs(), config));
   const images = deferred<RunnerImages>(async () => {
-    const [{ createRunnerImages }, { ECRClient }, { CodeBuildClient }] = await Promise.all([
+    const [{ createRunnerImages }, ecr, codebuild] = await Promise.all([
       import('../adapters/runner-images.js'),
       import('@aws-sdk/client-ecr'),
       import('@aws-sdk/client-codebuild'),
     ]);
+    const { ECRClient } = namedExports(ecr, 'ECRClient');
+    const { CodeBuildClient } = namedExports(codebuild, 'CodeBuildClient');
     return createRunnerImages(new ECRClient(clientConfig(env, 'ECR')), await ecs(), new CodeBuildClient(clientConfig(env, 'CODEBUILD')), config);
   });
 
@@ -69,7 +75,7 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
     if (policyCache?.json !== json) {
       const classes = parseClassSizes(json);
       if (!classes[config.defaultClass]) throw new Error(`DEFAULT_CLASS "${config.defaultClass}" is not in the class sizes (${Object.keys(classes).join(', ')})`);
-      policyCache = { json, policy: { classes, defaultClass: config.defaultClass, extraLabels: config.runnerExtraLabels, allowedBaseImages: config.allowedBaseImages } };
+      policyCache = { json, policy: { classes, defaultClass: config.defaultClass, extraLabels: config.runnerExtraLabels, allowedBaseImages: config.allowedBaseImages, architecture: config.runnerArchitecture } };
     }
     return policyCache.policy;
   };

@@ -41,3 +41,16 @@ export function deferred<T extends object>(load: () => Promise<T>): T {
     }),
   });
 }
+
+/**
+ * A CommonJS package's named exports from a dynamic `import()`. Node puts them
+ * on the namespace; esbuild's ESM bundle puts only `default` (module.exports)
+ * there, so `new (await import('@aws-sdk/client-ecs')).ECSClient` would fail
+ * in the Lambda with "ECSClient is not a constructor".
+ */
+export function namedExports<T extends object>(namespace: T, name: keyof T & string): T {
+  if (typeof namespace[name] !== 'undefined') return namespace;
+  const commonJs = (namespace as { default?: T }).default;
+  if (commonJs && typeof commonJs[name] !== 'undefined') return commonJs;
+  throw new Error(`the imported module has no export "${name}"`);
+}

@@ -93,6 +93,15 @@ export class FakeGitHub implements GitHubRunners {
     return this.jobStatuses.get(jobId);
   }
 
+  /** The runner GitHub gave each job, by job id (absent: none yet). */
+  readonly jobRunnerNames = new Map<number, string>();
+  async job(jobId: number) {
+    this.calls.push(`job ${jobId}`);
+    const status = this.jobStatuses.get(jobId);
+    const runnerName = this.jobRunnerNames.get(jobId);
+    return status === undefined ? undefined : { status, ...(runnerName ? { runnerName } : {}) };
+  }
+
   async listRunners(prefix: string) {
     return [...this.registered].filter(([name]) => name.startsWith(prefix)).map(([name, r]) => ({ id: r.id, name, status: 'offline', busy: r.busy }));
   }
@@ -160,6 +169,11 @@ export class FakeImages implements RunnerImages {
   async exists(tag: string) {
     this.calls.push(`exists ${tag}`);
     return this.present.has(tag);
+  }
+
+  async forget(tag: string) {
+    this.calls.push(`forget ${tag}`);
+    this.present.delete(tag);
   }
 
   async taskDefinitionFor(tag: string) {

@@ -23,7 +23,8 @@ export interface CodeBuildFaults {
  * `docker build` of runner/ FROM $BASE_IMAGE for SANDBOX_BUILD_MS, pushes
  * $IMAGE_TAG to the simulated ECR when it succeeds, and puts "CodeBuild Build
  * State Change" events on the default bus. A musl (Alpine) base fails, as
- * runner/install-runner.sh refuses it.
+ * runner/install-runner.sh refuses it (the control plane refuses it first),
+ * and so does a tag starting with "broken".
  */
 export class CodeBuildSimulator {
   readonly projects = new Set<string>();
@@ -79,6 +80,9 @@ export class CodeBuildSimulator {
     const env = Object.fromEntries(build.environmentVariables.map((v) => [v.name, v.value]));
     if (/alpine/i.test(env.BASE_IMAGE ?? '')) {
       build.failure = 'install-runner: this base image uses musl (Alpine); the GitHub Actions runner needs glibc.';
+    } else if (/:broken/.test(env.BASE_IMAGE ?? '')) {
+      // A supported family whose build still fails (e.g. a tag whose apt sources are gone).
+      build.failure = 'apt-get: E: Unable to locate package libicu (the base image\'s apt sources are broken).';
     }
     build.buildStatus = build.failure ? 'FAILED' : 'SUCCEEDED';
     build.endTime = Date.now() / 1000;

@@ -52,6 +52,8 @@ export interface EcsFaults {
   runTaskThrottles: number;
   /** Every Nth RunTask call answers ThrottlingException (0: never), e.g. 10 for 10 % of calls. */
   runTaskThrottleEvery: number;
+  /** DescribeTasks reports a task MISSING for this long after RunTask (ECS is eventually consistent); 0: never. */
+  describeLagMs?: number;
   /** Until this time (ms since epoch) RunTask answers with a capacity failure. */
   capacityOutageUntil: number;
   /** Until this time, only FARGATE_SPOT has no capacity. */
@@ -64,7 +66,8 @@ export interface EcsTimings {
 }
 
 const CAPACITY_REASON = 'Capacity is unavailable at this time. Please try again later or in a different availability zone';
-const STARTED_BY = /^[A-Za-z0-9_-]{1,36}$/;
+/** RunTask startedBy: up to 128 letters, numbers, hyphens, forward slashes and underscores (ECS API reference). */
+const STARTED_BY = /^[A-Za-z0-9_/-]{1,128}$/;
 
 /**
  * Amazon ECS on Fargate, as far as the fleet and an operator's tools use it.
@@ -93,6 +96,12 @@ export class EcsSimulator {
     private readonly bus: EventBridgeSimulator,
     readonly timings: EcsTimings,
   ) {}
+
+  /** A task DescribeTasks does not see yet (faults.describeLagMs after its creation). */
+  private stillInvisible(task: SimTask): boolean {
+    const lag = this.faults.describeLagMs ?? 0;
+    return lag > 0 && Date.now() - task.createdAt * 1000 < lag;
+  }
 
   onTaskRunning(listener: (task: SimTask) => void): void {
     this.runningListeners.push(listener);
@@ -179,19 +188,24 @@ export class EcsSimulator {
           const failures: Array<{ arn: string; reason: string }> = [];
           for (const id of wanted) {
             const task = this.findTask(id);
-            if (task) tasks.push(task);
+            if (task && !this.stillInvisible(task)) tasks.push(task);
             else failures.push({ arn: id, reason: 'MISSING' });
           }
           return { tasks: tasks.map((t) => this.describeTask(t)), failures };
         },
         ListTasks: (input) => {
           const cluster = this.requireCluster(input.cluster as string | undefined);
-          const desired = (input.desiredStatus as string) ?? 'RUNNING';
+          // ECS: "When you specify startedBy as the filter, it must be the only filter that you use."
+          const otherFilters = ['family', 'containerInstance', 'serviceName', 'desiredStatus', 'launchType'].filter((k) => input[k] !== undefined);
+          if (input.startedBy !== undefined && otherFilters.length > 0) {
+            throw new AwsError('InvalidParameterException', `startedBy must be the only filter; also given: ${otherFilters.join(', ')}.`);
+          }
+          const desired = (input.desiredStatus as string) ?? (input.startedBy !== undefined ? undefined : 'RUNNING');
           const max = Math.min(Number(input.maxResults ?? 100), 100);
           const matching = [...this.tasks.values()].filter(
             (t) =>
               t.clusterArn === cluster.arn &&
-              t.desiredStatus === desired &&
+              (desired === undefined || t.desiredStatus === desired) &&
               (input.startedBy === undefined || t.startedBy === input.startedBy) &&
               (input.family === undefined || t.taskDefinitionArn.includes(`/${input.family as string}:`)),
           );
@@ -227,7 +241,7 @@ export class EcsSimulator {
     const count = Number(input.count ?? 1);
     if (!Number.isInteger(count) || count < 1 || count > 10) throw new AwsError('InvalidParameterException', 'count must be between 1 and 10.');
     const startedBy = input.startedBy as string | undefined;
-    if (startedBy !== undefined && !STARTED_BY.test(startedBy)) throw new AwsError('InvalidParameterException', 'startedBy must be up to 36 letters, numbers, hyphens and underscores.');
+    if (startedBy !== undefined && !STARTED_BY.test(startedBy)) throw new AwsError('InvalidParameterException', 'startedBy must be up to 128 letters (uppercase and lowercase), numbers, hyphens (-), forward slash (/), and underscores (_) are allowed.');
     const clientToken = input.clientToken as string | undefined;
     if (clientToken !== undefined && !/^[\x21-\x7e]{1,64}$/.test(clientToken)) throw new AwsError('InvalidParameterException', 'clientToken must be 1-64 ASCII characters (33-126).');
     const vpc = (input.networkConfiguration as { awsvpcConfiguration?: { subnets?: string[] } } | undefined)?.awsvpcConfiguration;

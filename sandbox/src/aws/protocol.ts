@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { modelForTargetPrefix } from './aws-models.js';
+import { validateRequest } from './model-validation.js';
 
 export const ACCOUNT_ID = '000000000000';
 
@@ -44,4 +46,24 @@ export function requireString(input: Record<string, unknown>, name: string, exce
   const value = input[name];
   if (typeof value !== 'string' || value.length === 0) throw new AwsError(exceptionCode, `${name} is required`);
   return value;
+}
+
+/**
+ * Decodes a JSON 1.1 request body and checks it against the vendor's model of the operation
+ * (sandbox/models/aws), failing as AWS does: HTTP 400 with the service's validation `__type`.
+ */
+export function decodeRequest(targetPrefix: string, operation: string, body: Buffer): Record<string, unknown> {
+  let input: unknown = {};
+  if (body.length > 0) {
+    try {
+      input = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new AwsError('SerializationException', 'The request body is not valid JSON');
+    }
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new AwsError('SerializationException', 'The request body must be a JSON object');
+  const model = modelForTargetPrefix(targetPrefix);
+  if (!model) throw new AwsError('UnknownOperationException', `No vendored model for ${targetPrefix}`);
+  validateRequest(model, operation, input);
+  return input as Record<string, unknown>;
 }

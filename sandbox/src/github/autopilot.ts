@@ -37,6 +37,8 @@ export class Autopilot {
   private readonly taskOfRunner = new Map<number, string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private pendingSends = 0;
+  /** Runner processes that will end before taking a job, each with its exit code (the next one first). */
+  private readonly earlyExits: number[] = [];
 
   constructor(
     private readonly github: GitHubSimulator,
@@ -51,6 +53,14 @@ export class Autopilot {
 
   get busy(): boolean {
     return this.timers.size > 0 || this.pendingSends > 0;
+  }
+
+  /**
+   * The next `count` runner processes register, then end before taking any job with `exitCode`
+   * (the real run.sh maps a listener crash or session conflict to 0), and ECS stops their tasks.
+   */
+  exitBeforeJob(count: number, exitCode: number): void {
+    for (let i = 0; i < count; i++) this.earlyExits.push(exitCode);
   }
 
   /** A workflow run queues a job: GitHub records it and sends `queued`. */
@@ -106,6 +116,14 @@ export class Autopilot {
       this.log(task, 'An error occurred: Not configured. Run config.(sh/cmd) to configure the runner.');
       // The runner cannot register (no config, used or revoked): the process exits non-zero.
       this.later(5, () => this.ecs.exitTask(task.taskArn, 1, 'runner registration failed: JIT configuration missing, used or revoked'));
+      return;
+    }
+    const earlyExit = this.earlyExits.shift();
+    if (earlyExit !== undefined) {
+      this.log(task, `√ Connected to GitHub`, 'A session for this runner already exists.', `Runner listener exited with error code ${earlyExit}`);
+      // Registered but never online for jobs: GitHub keeps it (offline) until someone removes it.
+      runner.status = 'offline';
+      this.later(5, () => this.ecs.exitTask(task.taskArn, earlyExit, 'runner exited before taking a job'));
       return;
     }
     this.taskOfRunner.set(runner.id, task.taskArn);

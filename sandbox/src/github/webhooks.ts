@@ -31,8 +31,12 @@ export interface JobFields {
 
 /** A workflow_job payload built on GitHub's own example for that action, with this job's fields. */
 export function workflowJobPayload(action: 'queued' | 'in_progress' | 'completed' | 'waiting', repo: string, job: JobFields, installationId?: number): Record<string, unknown> {
-  // The queued example whose runner fields are null, as GitHub sends before pickup.
-  const payload = examplePayload('workflow_job', action, action === 'queued' ? (p) => (p.workflow_job as { runner_name: unknown }).runner_name === null : undefined);
+  // An example with the fields today's schema requires (an older in_progress example lacks
+  // head_branch and created_at); for queued, one whose runner fields are null, as before pickup.
+  const payload = examplePayload('workflow_job', action, (p) => {
+    const example = p.workflow_job as Record<string, unknown>;
+    return 'head_branch' in example && 'created_at' in example && (action !== 'queued' || example.runner_name === null);
+  });
   const [owner, name] = repo.split('/');
   const wj = payload.workflow_job as Record<string, unknown>;
   Object.assign(wj, {

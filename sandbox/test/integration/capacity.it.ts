@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { workflowJobPayload, type Sandbox } from '../../src/index.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CAPACITY_LEDGER_KEY } from '@runner-fleet/core/store';
-import { backdate, nextJobId, startTestSandbox, tableClient } from './harness.js';
+import { backdate, nextJobId, startTestSandbox, tableClient, TIME_SCALE } from './harness.js';
 
 const ACTIVE = new Set(['starting', 'idle', 'busy']);
 
@@ -103,7 +103,7 @@ describe('faults on the way to a task', () => {
     await s.settle();
     expect(await s.store.get(runnerId)).toMatchObject({ status: 'idle', redispatches: 1 });
     expect(s.ecs.tasksStarted).toBe(1);
-  }, 30_000);
+  }, 60_000 * TIME_SCALE);
 
   it('fails a job whose dispatch keeps failing after 3 re-dispatches, instead of looping', async () => {
     const { s, runnerId } = await queueDuringGitHubOutage(600_000);
@@ -115,7 +115,7 @@ describe('faults on the way to a task', () => {
     expect(await s.store.get(runnerId)).toMatchObject({ status: 'failed', redispatches: 3 });
     expect((await s.store.get(runnerId))?.statusReason).toMatch(/^dispatch failed 4 times/);
     expect(s.bus.deadLetters).toHaveLength(4);
-  }, 30_000);
+  }, 60_000 * TIME_SCALE);
 
   it('records a RUNNING event that arrives before the record is starting, and the dispatch keeps it', async () => {
     sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', SANDBOX_TASK_START_MS: '0' });

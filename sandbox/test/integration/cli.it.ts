@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { workflowJobPayload, type Sandbox } from '../../src/index.js';
-import { nextJobId, startTestSandbox } from './harness.js';
+import { nextJobId, startTestSandbox, TIME_SCALE } from './harness.js';
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/run.js', import.meta.url));
 
@@ -20,7 +20,7 @@ function ecsrunner(sandbox: Sandbox, args: string[], env: Record<string, string 
     const child = execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_EC2_METADATA_DISABLED: 'true', ...sandbox.cliEnv, ...env } as NodeJS.ProcessEnv, timeout: 20_000 },
+      { env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_EC2_METADATA_DISABLED: 'true', ...sandbox.cliEnv, ...env } as NodeJS.ProcessEnv, timeout: 20_000 * TIME_SCALE },
       (error, stdout, stderr) =>
         resolve({
           code: error ? Number((error as { code?: number }).code ?? 1) : 0,
@@ -38,11 +38,15 @@ function ecsrunner(sandbox: Sandbox, args: string[], env: Record<string, string 
 function onTerminal(sandbox: Sandbox, args: string[], input: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-    const child = execFile('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_EC2_METADATA_DISABLED: 'true', ...sandbox.cliEnv } as NodeJS.ProcessEnv, timeout: 20_000 }, (error, stdout) =>
+    const child = execFile('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_EC2_METADATA_DISABLED: 'true', ...sandbox.cliEnv } as NodeJS.ProcessEnv, timeout: 20_000 * TIME_SCALE }, (error, stdout) =>
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: stdout.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ') }),
     );
-    // Answer once the prompt has had time to appear.
-    setTimeout(() => child.stdin?.end(input), 1500);
+    // Answer once the prompt appears (polling the output, not a fixed wait: the machine may be loaded).
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('[y/N]')) child.stdin?.end(input);
+    });
   });
 }
 
@@ -67,7 +71,7 @@ describe('ecsrunner against the sandbox', () => {
     // A runner that finished two days ago: hidden unless --all.
     const old = new Date(Date.now() - 2 * 86_400_000).toISOString();
     await sandbox.store.create({ runnerId: 'ecs-runner-1', status: 'completed', repo: 'octo-org/other', jobId: 1, runId: 1, runAttempt: 1, labels: ['self-hosted'], createdAt: old, updatedAt: old, finishedAt: old, version: 3 });
-  }, 60_000);
+  }, 60_000 * TIME_SCALE);
   afterAll(() => sandbox.stop());
 
   describe('runners list', () => {

@@ -1,14 +1,25 @@
+import { jest } from '@jest/globals';
 import { LIFECYCLE } from '@runner-fleet/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CAPACITY_LEDGER_KEY } from '@runner-fleet/core/store';
 import { startSandbox, type Sandbox } from '../../src/index.js';
 
+/** How much slower than an idle machine this run may be (TEST_TIME_SCALE, default 1): scales waits on real work. */
+export const TIME_SCALE = Number(process.env.TEST_TIME_SCALE) > 0 ? Number(process.env.TEST_TIME_SCALE) : 1;
+
+// Integration tests wait for real work (the sandbox's timers, child CLIs), slower on a loaded
+// machine: jest's 5 s default is no budget for them. (testTimeout is global-only in jest's
+// config, so it is set here, for every file that uses the harness.)
+jest.setTimeout(60_000 * TIME_SCALE);
+
 /** A sandbox on a free port with fast simulated time; problems it reports are collected, not printed. */
 export async function startTestSandbox(env: Record<string, string> = {}): Promise<Sandbox & { problems: string[] }> {
   const problems: string[] = [];
+  // SANDBOX_LAMBDA=bundle in the test run's environment (npm run test:integration:bundle) runs the built zip's code.
+  const lambda = process.env.SANDBOX_LAMBDA ? { SANDBOX_LAMBDA: process.env.SANDBOX_LAMBDA } : {};
   const sandbox = await startSandbox({
-    env: { PORT: '0', SANDBOX_TASK_START_MS: '20', SANDBOX_JOB_MS: '40', SANDBOX_RETRY_MS: '20', SANDBOX_HOUSEKEEPING_MS: '0', ...env },
+    env: { PORT: '0', SANDBOX_TASK_START_MS: '20', SANDBOX_JOB_MS: '40', SANDBOX_RETRY_MS: '20', SANDBOX_HOUSEKEEPING_MS: '0', ...lambda, ...env },
     logLevel: 'SILENT',
     onError: (message) => problems.push(message),
   });

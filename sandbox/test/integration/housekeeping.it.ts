@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { workflowJobPayload, type Sandbox } from '../../src/index.js';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { MISSING_TASK_GRACE_MS } from '../../../lambda/src/domain/housekeeping.js';
 import { backdate, nextJobId, recordHistories, startTestSandbox, tableClient } from './harness.js';
 
 /** The one-minute housekeeping: lost dispatches, idle and stuck runners, lost task events. */
@@ -99,16 +100,34 @@ describe('housekeeping', () => {
     sandbox.ecs.tasks.delete(vanishedTask.taskArn);
     await sandbox.settle();
     expect((await sandbox.store.get(crashed))?.status).toBe('idle');
+    // Past the grace in which DescribeTasks may not yet see a new task.
+    await backdate(sandbox, vanished, ['updatedAt'], MISSING_TASK_GRACE_MS / 60_000 + 1);
 
     await sandbox.runHousekeeping();
     expect(await sandbox.store.get(crashed)).toMatchObject({
       status: 'failed',
-      statusReason: 'Essential container in task exited: OutOfMemoryError: Container killed due to memory usage (exit code 137) before the runner took a job',
+      statusReason: 'stopped before taking a job (exit 137, ECS: EssentialContainerExited: Essential container in task exited: OutOfMemoryError: Container killed due to memory usage)',
     });
-    expect(await sandbox.store.get(vanished)).toMatchObject({ status: 'failed', statusReason: 'the task is gone (ECS no longer knows it) (exit code none) before the runner took a job' });
+    expect(await sandbox.store.get(vanished)).toMatchObject({ status: 'failed', statusReason: 'stopped before taking a job (exit none, ECS: no stop code: the task is gone (ECS no longer knows it))' });
     // Neither runner ever took a job: both are removed from GitHub, so no offline ghost stays.
     expect(sandbox.github.findRunnerByName(crashed)).toBeUndefined();
     expect(sandbox.github.findRunnerByName(vanished)).toBeUndefined();
+  });
+
+  it('does not take a task DescribeTasks reports MISSING for a grace period after launch as gone (eventual consistency)', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
+    // ECS does not yet see tasks started in the next minutes.
+    sandbox.ecs.faults.describeLagMs = 10 * 60_000;
+    const runnerId = await queue(sandbox);
+    const before = await sandbox.store.get(runnerId);
+    expect(before?.status).toBe('idle');
+    await sandbox.runHousekeeping();
+    expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'idle', taskArn: before?.taskArn });
+
+    // Still MISSING once the record is older than the grace: now it is gone.
+    await backdate(sandbox, runnerId, ['updatedAt'], MISSING_TASK_GRACE_MS / 60_000 + 1);
+    await sandbox.runHousekeeping();
+    expect((await sandbox.store.get(runnerId))?.status).toBe('failed');
   });
 
   it('stops a task of this fleet with no live record, and removes offline ghost runners', async () => {

@@ -111,7 +111,7 @@ describe('a job from queued to completed', () => {
     await sandbox.settle();
 
     expect(histories.get(runnerId)).toEqual(['queued', 'starting', 'idle', 'failed']);
-    expect((await sandbox.store.get(runnerId))?.statusReason).toBe('Essential container in task exited: runner crashed (exit code 2) before the runner took a job');
+    expect((await sandbox.store.get(runnerId))?.statusReason).toBe('stopped before taking a job (exit 2, ECS: EssentialContainerExited: Essential container in task exited: runner crashed)');
     expect(sandbox.github.findRunnerByName(runnerId)).toBeUndefined();
   });
 });
