@@ -1,58 +1,30 @@
-// `npm run test:apply`: apply the seed usage and every example against moto (tests/moto/launch_moto.py),
-// then re-plan (must be "No changes") and destroy. Each configuration gets a copy of the module in a
-// temp dir, its own moto on a free port and a test-only provider override; the module is unchanged.
-import { spawn, spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+// `npm run test:apply`: apply the seed usage (README's first example) and every example under
+// examples/ against moto (tests/moto/launch_moto.py), re-plan (must be "No changes") and destroy.
+// Each configuration gets a copy of the module in a temp dir, its own moto on a free port and a
+// test-only provider override; the module itself is unchanged. Every terraform step has its own
+// log file and timeout. Arguments: names of configurations to run (default: all).
+// APPLY_VERBOSE=1 streams terraform's output; APPLY_TF_LOG=DEBUG adds terraform's own log per step;
+// APPLY_TIMEOUT_SCALE multiplies every step timeout (slow machines).
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { configurations } from './apply-checks/configurations.mjs';
+import { describeRequest, recordedRequests, startMoto } from './apply-checks/moto.mjs';
+import { StepError, logTail, terraformStep } from './apply-checks/terraform-step.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVICES = ['apigateway', 'apigatewayv2', 'cloudwatchlogs', 'codebuild', 'dynamodb', 'ec2', 'ecr', 'ecs', 'eventbridge', 'iam', 'kms', 'lambda', 'sqs', 'ssm', 'sts'];
 const REGION = 'eu-west-1';
-const figures = [];
+const scale = Number(process.env.APPLY_TIMEOUT_SCALE || 1);
+const TIMEOUTS = { init: 180, apply: 600, plan: 300, destroy: 600 };
+const verbose = process.env.APPLY_VERBOSE === '1';
 
-function fail(message, output = '') {
-  if (output) process.stderr.write(output);
-  console.error(`\napply checks: ${message}`);
-  process.exit(1);
-}
+// Every service the module and the examples call (grep `resource "aws_` / `data "aws_`), under the
+// provider's endpoint names. AWS_ENDPOINT_URL is set too, so a service missed here still reaches moto
+// instead of retrying against an unreachable AWS.
+const SERVICES = ['apigatewayv2', 'cloudwatch', 'codebuild', 'dynamodb', 'ec2', 'ecr', 'ecs', 'events', 'iam', 'kms', 'lambda', 'logs', 's3', 'sqs', 'ssm', 'sts'];
 
-function providerMirror() {
-  const candidates = [process.env.TF_PROVIDER_MIRROR, '/opt/tf-plugins', join(homedir(), '.terraform.d/plugins'), join(homedir(), '.local/share/terraform/plugins'), '/usr/local/share/terraform/plugins', '/usr/share/terraform/plugins'].filter(Boolean);
-  return candidates.find((dir) => existsSync(join(dir, 'registry.terraform.io/hashicorp/aws')));
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startMoto(logFile) {
-  const port = await freePort();
-  const moto = spawn('python3', [join(root, 'tests/moto/launch_moto.py'), String(port), logFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  moto.stdout.on('data', (d) => (output += d));
-  moto.stderr.on('data', (d) => (output += d));
-  for (let i = 0; i < 300; i++) {
-    if (output.includes('moto listening')) return { port, moto, output: () => output };
-    if (moto.exitCode !== null) fail('moto did not start', output);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  moto.kill();
-  fail('moto did not start within 30 s', output);
-}
-
-function overrideFile(port) {
-  const endpoint = `http://127.0.0.1:${port}`;
+function providerOverride(endpoint) {
   return `# Written by scripts/terraform-apply-checks.mjs: test-only, points every service at moto.
 provider "aws" {
   region                      = "${REGION}"
@@ -78,93 +50,78 @@ function copyModule(dest) {
   cpSync(join(root, 'tests/fixtures/control-plane.zip'), join(dest, 'lambda/dist/control-plane.zip'));
 }
 
-const SEED = `provider "aws" {
-  region = "${REGION}"
+function terraformConfig() {
+  const candidates = [process.env.TF_PROVIDER_MIRROR, '/opt/tf-plugins', join(homedir(), '.terraform.d/plugins'), join(homedir(), '.local/share/terraform/plugins'), '/usr/local/share/terraform/plugins', '/usr/share/terraform/plugins'].filter(Boolean);
+  const mirror = candidates.find((dir) => existsSync(join(dir, 'registry.terraform.io/hashicorp/aws')));
+  const cliDir = join(root, '.tfcli');
+  mkdirSync(join(cliDir, 'plugin-cache'), { recursive: true });
+  const configFile = join(cliDir, 'terraformrc-apply');
+  const installation = mirror ? `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n` : '';
+  writeFileSync(configFile, `# Written by scripts/terraform-apply-checks.mjs\n${installation}plugin_cache_dir = ${JSON.stringify(join(cliDir, 'plugin-cache'))}\n`);
+  return configFile;
 }
 
-module "runner_fleet" {
-  source          = "../"
-  github_pat      = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"
-  github_repo     = "octo-org/octo-repo"
-  webhook_secret  = "0123456789abcdef0123456789abcdef"
-  subnet_ids      = ["subnet-0a1b2c3d"]
-  security_groups = ["sg-0123456789abcdef0"]
-  runner_class_sizes = {
-    small  = { cpu = 512, memory = 1024 }
-    medium = { cpu = 1024, memory = 2048 }
-    large  = { cpu = 2048, memory = 4096 }
-  }
-}
-`;
-
-function terraform(args, cwd, env, { okCodes = [0] } = {}) {
-  const started = Date.now();
-  const out = spawnSync('terraform', [...args, '-no-color'], { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (out.error) fail(`could not run terraform: ${out.error.message}`);
-  const seconds = (Date.now() - started) / 1000;
-  if (!okCodes.includes(out.status)) fail(`"terraform ${args.join(' ')}" exited ${out.status} in ${cwd}`, out.stdout + out.stderr);
-  return { status: out.status, stdout: out.stdout, seconds };
-}
-
-async function check(name, prepare) {
-  const work = mkdtempSync(join(tmpdir(), `apply-${name}-`));
+async function check(config, baseEnv) {
+  const work = mkdtempSync(join(tmpdir(), `apply-${config.name}-`));
+  const logDir = join(work, 'logs');
+  mkdirSync(logDir);
   copyModule(work);
-  const dir = prepare(work);
-  const logFile = join(work, 'moto-requests.jsonl');
-  const { port, moto, output } = await startMoto(logFile);
-  writeFileSync(join(dir, 'moto_override.tf'), overrideFile(port));
+  const dir = config.prepare(work);
+  const requestLog = join(logDir, 'moto-requests.jsonl');
+  const moto = await startMoto({ root, requestLog, outputFile: join(logDir, 'moto.log') });
+  writeFileSync(join(dir, 'moto_override.tf'), providerOverride(moto.endpoint));
+  const env = { ...baseEnv, AWS_ENDPOINT_URL: moto.endpoint, AWS_EC2_METADATA_DISABLED: 'true' };
+  const times = { name: config.name };
+  const step = async (key, args, okCodes) => {
+    const result = await terraformStep({ label: `${config.name} ${key}`, args, cwd: dir, env, logDir, timeoutSeconds: TIMEOUTS[key] * scale, okCodes, verbose });
+    times[key] = result.seconds;
+    console.log(`  ok  ${config.name} ${key} (${result.seconds.toFixed(1)} s)`);
+    return result;
+  };
   try {
-    const env = { ...baseEnv, AWS_EC2_METADATA_DISABLED: 'true' };
-    terraform(['init', '-input=false', '-backend=false'], dir, env);
-    const apply = terraform(['apply', '-auto-approve', '-input=false'], dir, env);
-    const plan = terraform(['plan', '-detailed-exitcode', '-input=false'], dir, env, { okCodes: [0, 2] });
-    if (plan.status === 2) fail(`${name}: the plan after apply is not "No changes" (a perpetual diff)`, plan.stdout);
-    const destroy = terraform(['destroy', '-auto-approve', '-input=false'], dir, env);
-    figures.push({ name, apply: apply.seconds, plan: plan.seconds, destroy: destroy.seconds, requests: logFile });
-    console.log(`  ok  ${name}: apply ${apply.seconds.toFixed(1)} s, re-plan ${plan.seconds.toFixed(1)} s (no changes), destroy ${destroy.seconds.toFixed(1)} s`);
+    await step('init', ['init', '-input=false', '-backend=false']);
+    await step('apply', ['apply', '-auto-approve', '-input=false']);
+    if (config.afterApply) await config.afterApply({ dir, env, endpoint: moto.endpoint, times });
+    const plan = await step('plan', ['plan', '-detailed-exitcode', '-input=false'], [0, 2]);
+    if (plan.status === 2) throw new StepError(`${config.name} plan: the plan after apply is not "No changes" (a perpetual diff):\n${plan.stdout}`, null);
+    await step('destroy', ['destroy', '-auto-approve', '-input=false']);
+    times.requests = recordedRequests(requestLog).length;
+    rmSync(work, { recursive: true, force: true });
+    return times;
   } catch (error) {
-    process.stderr.write(output());
+    if (error.logFile) console.error(`\n--- last lines of ${error.logFile}\n${logTail(error.logFile)}`);
+    const last = recordedRequests(requestLog).slice(-15).map(describeRequest);
+    console.error(`--- last ${last.length} requests moto received (all: ${requestLog})\n${last.join('\n')}`);
+    console.error(`--- work dir kept: ${work}`);
     throw error;
   } finally {
-    moto.kill();
+    moto.stop();
   }
 }
 
-const mirror = providerMirror();
-const cliDir = join(root, '.tfcli');
-mkdirSync(join(cliDir, 'plugin-cache'), { recursive: true });
-const configFile = join(cliDir, 'terraformrc-apply');
-const installation = mirror ? `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n` : '';
-writeFileSync(configFile, `# Written by scripts/terraform-apply-checks.mjs\n${installation}plugin_cache_dir = ${JSON.stringify(join(cliDir, 'plugin-cache'))}\n`);
-const baseEnv = { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: configFile };
+function table(rows) {
+  const cols = ['name', 'init', 'apply', 'cli', 'plan', 'destroy', 'requests'];
+  const cell = (v) => (typeof v === 'number' && !Number.isInteger(v) ? `${v.toFixed(1)} s` : v === undefined ? '-' : String(v));
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (values) => values.map((v, i) => v.padEnd(widths[i])).join('  ');
+  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+}
 
+const baseEnv = { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: terraformConfig() };
 const only = process.argv.slice(2);
-const wanted = (name) => only.length === 0 || only.includes(name);
-if (wanted('seed')) {
-  await check('seed', (work) => {
-    mkdirSync(join(work, 'seed'));
-    writeFileSync(join(work, 'seed/main.tf'), SEED);
-    return join(work, 'seed');
-  });
+const all = configurations(root);
+const unknown = only.filter((name) => !all.some((c) => c.name === name));
+if (unknown.length) {
+  console.error(`apply checks: no configuration named ${unknown.join(', ')} (known: ${all.map((c) => c.name).join(', ')})`);
+  process.exit(2);
 }
-for (const example of readdirSync(join(root, 'examples'))) {
-  if (!wanted(example)) continue;
-  await check(example, (work) => {
-    const dir = join(work, 'examples', example);
-    cpSync(join(root, 'examples', example), dir, { recursive: true, filter: (src) => !src.includes('.terraform') });
-    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' });
-    writeFileSync(join(dir, 'app.pem'), pem);
-    writeFileSync(
-      join(dir, 'terraform.tfvars'),
-      [
-        'github_repo = "octo-org/octo-repo"',
-        'webhook_secret = "0123456789abcdef0123456789abcdef"',
-        ...(readdirSync(dir).some(() => true) && existsSync(join(dir, 'variables.tf')) && spawnSync('grep', ['-q', 'github_app_id', join(dir, 'variables.tf')]).status === 0
-          ? ['github_app_id = 123456', 'github_app_private_key_file = "app.pem"', 'github_app_installation_id = 654321']
-          : ['github_pat = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"']),
-      ].join('\n') + '\n',
-    );
-    return dir;
-  });
+const rows = [];
+const started = Date.now();
+try {
+  for (const config of all.filter((c) => only.length === 0 || only.includes(c.name))) rows.push(await check(config, baseEnv));
+} catch (error) {
+  console.error(`\napply checks failed: ${error.message}`);
+  if (rows.length) console.error(`\n${table(rows)}`);
+  process.exit(1);
 }
-console.log(JSON.stringify(figures.map((f) => ({ name: f.name, apply: f.apply, plan: f.plan, destroy: f.destroy }))));
+console.log(`\n${table(rows)}\n\napply checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
