@@ -81,7 +81,11 @@ async function check(config, baseEnv) {
   try {
     await step('init', ['init', '-input=false', '-backend=false']);
     await step('apply', ['apply', '-auto-approve', '-input=false']);
-    if (config.afterApply) await config.afterApply({ dir, env, endpoint: moto.endpoint, times });
+    if (config.afterApply) {
+      const cliStarted = Date.now();
+      await config.afterApply({ dir, env, endpoint: moto.endpoint, log: (line) => console.log(line) });
+      times.cli = (Date.now() - cliStarted) / 1000;
+    }
     const plan = await step('plan', ['plan', '-detailed-exitcode', '-input=false'], [0, 2]);
     if (plan.status === 2) throw new StepError(`${config.name} plan: the plan after apply is not "No changes" (a perpetual diff):\n${plan.stdout}`, null);
     await step('destroy', ['destroy', '-auto-approve', '-input=false']);

@@ -3,6 +3,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cliChecks } from './cli-checks.mjs';
 
 const REPO = 'octo-org/octo-repo';
 const SECRET = '0123456789abcdef0123456789abcdef';
@@ -24,6 +25,10 @@ module "runner_fleet" {
     medium = { cpu = 1024, memory = 2048 }
     large  = { cpu = 2048, memory = 4096 }
   }
+}
+
+output "cli_environment" {
+  value = module.runner_fleet.cli_environment
 }
 `;
 
@@ -49,6 +54,8 @@ export function configurations(root) {
       writeFileSync(join(work, 'seed/main.tf'), SEED);
       return join(work, 'seed');
     },
+    // The operator's first commands after deploying, against what was just applied.
+    afterApply: (context) => cliChecks({ root, ...context }),
   };
   const examples = readdirSync(join(root, 'examples')).map((example) => ({
     name: example,
