@@ -105,10 +105,14 @@ async function check(config, baseEnv) {
 
 function table(rows) {
   const cols = ['name', 'init', 'apply', 'cli', 'plan', 'destroy', 'requests'];
-  const cell = (v) => (typeof v === 'number' && !Number.isInteger(v) ? `${v.toFixed(1)} s` : v === undefined ? '-' : String(v));
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const cell = (row, col) => {
+    const v = row[col];
+    if (v === undefined) return '-';
+    return col === 'name' || col === 'requests' ? String(v) : `${v.toFixed(1)} s`;
+  };
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
   const line = (values) => values.map((v, i) => v.padEnd(widths[i])).join('  ');
-  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r, c))))].join('\n');
 }
 
 const baseEnv = { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: terraformConfig() };

@@ -2,13 +2,16 @@
 // the applied resources in moto, as an operator would run it after `eval "$(terraform output -raw
 // cli_environment)"`. The SDK v3 clients reach moto through AWS_ENDPOINT_URL.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { deepStrictEqual, equal, match, ok } from 'node:assert/strict';
 
 const COMMAND_TIMEOUT_MS = 120_000;
+// As cli/bin/run.js does: the SDK's notice that it will need Node.js 22 from 2027 is said once in the README.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 function run(command, args, { cwd, env }) {
   return new Promise((resolve, reject) => {
@@ -46,12 +49,14 @@ export async function cliChecks({ root, dir, env, endpoint, log }) {
 
   const { AWS_PROFILE: _profile, ...rest } = env;
   const cliEnv = { ...rest, ...exported, AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', NO_COLOR: '1' };
-  const ecsrunner = async (...args) => {
+  const invoke = async (expectedStatus, args) => {
     const out = await run(process.execPath, [cli, ...args], { cwd: root, env: cliEnv });
-    if (out.status !== 0) throw new Error(`cli checks: "ecsrunner ${args.join(' ')}" exited ${out.status ?? out.signal}:\n${out.stdout}${out.stderr}`);
-    log(`  ok  ecsrunner ${args.join(' ')}`);
-    return out.stdout;
+    if (out.status !== expectedStatus) throw new Error(`cli checks: "ecsrunner ${args.join(' ')}" exited ${out.status ?? out.signal}, expected ${expectedStatus}:\n${out.stdout}${out.stderr}`);
+    log(`  ok  ecsrunner ${args.join(' ')}${expectedStatus ? ` (exit ${expectedStatus})` : ''}`);
+    return expectedStatus === 0 ? out.stdout : out.stdout + out.stderr;
   };
+  const ecsrunner = (...args) => invoke(0, args);
+  ecsrunner.expecting = (status, ...args) => invoke(status, args);
 
   const sizes = JSON.parse(await ecsrunner('list-class-sizes', '--json'));
   equal(sizes.parameter, exported.CLASS_SIZES_PARAM);
@@ -69,10 +74,16 @@ export async function cliChecks({ root, dir, env, endpoint, log }) {
   const empty = JSON.parse(await ecsrunner('runners', 'list', '--json'));
   deepStrictEqual([empty.count, empty.runners], [0, []], 'a new fleet lists no runners');
 
-  // A record as the control plane writes it (DESIGN §4), put straight into the applied table.
+  // A runner as the control plane leaves it once its job runs: a task in ECS and a busy record
+  // (DESIGN §4) in the applied table.
+  const runnerId = 'runner-fleet-4242';
+  const cluster = await run('terraform', ['output', '-raw', 'ecs_cluster_name'], { cwd: dir, env });
+  const task = await run('python3', [join(root, 'tests/moto/start_runner_task.py'), endpoint, exported.AWS_REGION, cluster.stdout.trim(), runnerId], { cwd: root, env });
+  if (task.status !== 0) throw new Error(`cli checks: tests/moto/start_runner_task.py exited ${task.status}:\n${task.stdout}${task.stderr}`);
+  const { taskArn } = JSON.parse(task.stdout);
   const now = new Date().toISOString();
   const record = {
-    runnerId: 'runner-fleet-4242',
+    runnerId,
     status: 'busy',
     repo: 'octo-org/octo-repo',
     jobId: 4242,
@@ -82,18 +93,36 @@ export async function cliChecks({ root, dir, env, endpoint, log }) {
     runnerClass: 'medium',
     cpu: 1024,
     memory: 2048,
+    taskArn,
     createdAt: now,
     updatedAt: now,
     version: 3,
   };
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: exported.AWS_REGION, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }));
-  await doc.send(new PutCommand({ TableName: exported.RUNNER_TABLE, Item: record }));
-  doc.destroy();
+  const clientConfig = { region: exported.AWS_REGION, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig));
+  const ecs = new ECSClient(clientConfig);
+  try {
+    await doc.send(new PutCommand({ TableName: exported.RUNNER_TABLE, Item: record }));
 
-  const listed = JSON.parse(await ecsrunner('runners', 'list', '--json'));
-  equal(listed.count, 1, 'runners list shows the record put into the table');
-  deepStrictEqual(listed.runners[0], record);
-  const busy = JSON.parse(await ecsrunner('runners', 'list', '--status', 'busy', '--json'));
-  deepStrictEqual(busy.runners.map((r) => r.runnerId), [record.runnerId], 'the status index finds the busy runner');
-  match(await ecsrunner('runners', 'list'), /runner-fleet-4242\s+busy\s+medium\s+octo-org\/octo-repo\s+4242/);
+    const listed = JSON.parse(await ecsrunner('runners', 'list', '--json'));
+    equal(listed.count, 1, 'runners list shows the record put into the table');
+    deepStrictEqual(listed.runners[0], record);
+    const busy = JSON.parse(await ecsrunner('runners', 'list', '--status', 'busy', '--json'));
+    deepStrictEqual(busy.runners.map((r) => r.runnerId), [runnerId], 'the status index finds the busy runner');
+    const taskId = taskArn.split('/').pop();
+    match(await ecsrunner('runners', 'list'), new RegExp(`${runnerId}\\s+busy\\s+medium\\s+octo-org/octo-repo\\s+4242\\s+\\S+\\s+${taskId}`));
+
+    const terminated = JSON.parse(await ecsrunner('runners', 'terminate', runnerId, '--yes', '--reason', 'apply check', '--json'));
+    deepStrictEqual(terminated, { runnerId, previousStatus: 'busy', status: 'terminated', statusReason: 'apply check', taskStopped: true });
+    const stored = (await doc.send(new GetCommand({ TableName: exported.RUNNER_TABLE, Key: { runnerId } }))).Item;
+    deepStrictEqual([stored.status, stored.statusReason], ['terminated', 'apply check'], 'the record is terminated');
+    const described = (await ecs.send(new DescribeTasksCommand({ cluster: cluster.stdout.trim(), tasks: [taskArn] }))).tasks?.[0];
+    equal(described?.desiredStatus, 'STOPPED', 'the task was stopped');
+    match(described.stoppedReason ?? '', /apply check/);
+    const again = await ecsrunner.expecting(7, 'runners', 'terminate', runnerId, '--yes');
+    match(again, /already finished \(terminated/);
+  } finally {
+    doc.destroy();
+    ecs.destroy();
+  }
 }

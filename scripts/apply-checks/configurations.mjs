@@ -30,6 +30,10 @@ module "runner_fleet" {
 output "cli_environment" {
   value = module.runner_fleet.cli_environment
 }
+
+output "ecs_cluster_name" {
+  value = module.runner_fleet.ecs_cluster_name
+}
 `;
 
 function exampleInputs(dir) {

@@ -62,6 +62,30 @@ def patch_codebuild_no_source():
     responses._validate_required_params_source = validate
 
 
+def patch_ecs_fargate_task_level_size():
+    # AWS: with the Fargate launch type, a container's memory is optional when the task definition
+    # sets task-level cpu and memory (ContainerDefinition.memory, ECS API reference); the task is
+    # sized by those. moto 5.2.1 sums the containers' memory and fails RunTask with a 500 when a
+    # container has none, as the module's runner container does.
+    from types import SimpleNamespace
+
+    from moto.ecs import models
+
+    original = models.EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def calculate(task_definition):
+        if not task_definition.memory:
+            return original(task_definition)
+        containers = [dict(c, memory=c.get("memory") or c.get("memoryReservation") or 0) for c in task_definition.container_definitions]
+        requirements = original(SimpleNamespace(container_definitions=containers))
+        requirements["MEMORY"] = int(task_definition.memory)
+        if task_definition.cpu:
+            requirements["CPU"] = int(task_definition.cpu)
+        return requirements
+
+    models.EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(calculate)
+
+
 def record_requests(log_path):
     # Wrap moto's dispatch so every request is written down before moto answers it.
     from moto.core import botocore_stubber  # noqa: F401  (ensures moto.core is loaded)
@@ -99,6 +123,7 @@ def main():
     log_path = sys.argv[2]
     patch_lambda_logging_config()
     patch_codebuild_no_source()
+    patch_ecs_fargate_task_level_size()
     record_requests(log_path)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
