@@ -10,7 +10,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configurations } from './apply-checks/configurations.mjs';
-import { describeRequest, recordedRequests, startMoto } from './apply-checks/moto.mjs';
+import { describeRequest, motoVersion, recordedRequests, startMoto } from './apply-checks/moto.mjs';
 import { StepError, logTail, terraformStep } from './apply-checks/terraform-step.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -126,6 +126,7 @@ if (unknown.length) {
 const rows = [];
 const started = Date.now();
 try {
+  console.log(`moto ${await motoVersion()}; configurations: ${(only.length ? only : all.map((c) => c.name)).join(', ')}`);
   for (const config of all.filter((c) => only.length === 0 || only.includes(c.name))) rows.push(await check(config, baseEnv));
 } catch (error) {
   console.error(`\napply checks failed: ${error.message}`);

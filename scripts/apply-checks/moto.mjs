@@ -18,6 +18,28 @@ function freePort() {
   });
 }
 
+/**
+ * The moto version on this machine; throws a message that says what to install when python3, moto
+ * or boto3 is missing. The launcher's patches are written against moto 5.2.
+ */
+export async function motoVersion() {
+  const probe = spawn('python3', ['-c', 'import moto, boto3, werkzeug; print(moto.__version__)'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  probe.stdout.on('data', (d) => (out += d));
+  probe.stderr.on('data', (d) => (out += d));
+  const status = await new Promise((resolve) => {
+    probe.on('error', () => resolve('no python3'));
+    probe.on('close', resolve);
+  });
+  const version = out.trim();
+  if (status !== 0 || !/^5\.2\./.test(version)) {
+    throw new Error(
+      `the apply checks need python3 with moto 5.2.x (server extras) and boto3 (found: ${status === 0 ? `moto ${version}` : out.trim() || status}). Install them with: python3 -m pip install 'moto[server]>=5.2,<5.3' boto3`,
+    );
+  }
+  return version;
+}
+
 /** Resolves { port, endpoint, stop() } once moto answers; its own output goes to `outputFile`. */
 export async function startMoto({ root, requestLog, outputFile }) {
   const port = await freePort();
