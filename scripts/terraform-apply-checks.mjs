@@ -5,6 +5,7 @@
 // log file and timeout. Arguments: names of configurations to run (default: all).
 // APPLY_VERBOSE=1 streams terraform's output; APPLY_TF_LOG=DEBUG adds terraform's own log per step;
 // APPLY_TIMEOUT_SCALE multiplies every step timeout (slow machines).
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -90,6 +91,7 @@ async function check(config, baseEnv) {
     if (plan.status === 2) throw new StepError(`${config.name} plan: the plan after apply is not "No changes" (a perpetual diff):\n${plan.stdout}`, null);
     await step('destroy', ['destroy', '-auto-approve', '-input=false']);
     times.requests = recordedRequests(requestLog).length;
+    await checkRequests(config.name, requestLog);
     rmSync(work, { recursive: true, force: true });
     return times;
   } catch (error) {
@@ -101,6 +103,23 @@ async function check(config, baseEnv) {
   } finally {
     moto.stop();
   }
+}
+
+// moto accepts values AWS refuses: every JSON and REST-JSON request the steps made must fit botocore's model.
+async function checkRequests(name, requestLog) {
+  const tsx = join(root, 'node_modules/.bin/tsx');
+  const child = spawn(tsx, [join(root, 'sandbox/src/check-recorded-requests.ts'), requestLog], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const status = await new Promise((resolve) => {
+    child.on('error', (error) => resolve(error.message));
+    child.on('close', resolve);
+  });
+  if (status !== 0) throw new StepError(`${name} requests: a request broke its botocore model (or the check could not run, ${status}):\n${out}`, null);
+  const { checked, unchecked } = JSON.parse(out);
+  const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
+  console.log(`  ok  ${name} requests: ${sum(checked)} fit botocore's models; not checked: ${Object.entries(unchecked).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
 }
 
 function table(rows) {
