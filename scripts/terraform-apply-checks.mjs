@@ -1,0 +1,155 @@
+// `npm run test:apply`: apply the seed usage (README's first example) and every example under
+// examples/ against moto (tests/moto/launch_moto.py), re-plan (must be "No changes") and destroy.
+// Each configuration gets a copy of the module in a temp dir, its own moto on a free port and a
+// test-only provider override; the module itself is unchanged. Every terraform step has its own
+// log file and timeout. Arguments: names of configurations to run (default: all).
+// APPLY_VERBOSE=1 streams terraform's output; APPLY_TF_LOG=DEBUG adds terraform's own log per step;
+// APPLY_TIMEOUT_SCALE multiplies every step timeout (slow machines).
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configurations } from './apply-checks/configurations.mjs';
+import { describeRequest, motoVersion, recordedRequests, startMoto } from './apply-checks/moto.mjs';
+import { StepError, logTail, terraformStep } from './apply-checks/terraform-step.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const REGION = 'eu-west-1';
+const scale = Number(process.env.APPLY_TIMEOUT_SCALE || 1);
+const TIMEOUTS = { init: 180, apply: 600, plan: 300, destroy: 600 };
+const verbose = process.env.APPLY_VERBOSE === '1';
+
+// Every service the module and the examples call (grep `resource "aws_` / `data "aws_`), under the
+// provider's endpoint names. AWS_ENDPOINT_URL is set too, so a service missed here still reaches moto
+// instead of retrying against an unreachable AWS.
+const SERVICES = ['apigatewayv2', 'cloudwatch', 'codebuild', 'dynamodb', 'ec2', 'ecr', 'ecs', 'events', 'iam', 'kms', 'lambda', 'logs', 's3', 'sqs', 'ssm', 'sts'];
+
+function providerOverride(endpoint) {
+  return `# Written by scripts/terraform-apply-checks.mjs: test-only, points every service at moto.
+provider "aws" {
+  region                      = "${REGION}"
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = true
+
+  endpoints {
+${SERVICES.map((s) => `    ${s} = "${endpoint}"`).join('\n')}
+  }
+}
+`;
+}
+
+// The module as a consumer gets it: the .tf files, modules, runner/ (the image build context) and a bundle.
+function copyModule(dest) {
+  for (const entry of readdirSync(root)) if (entry.endsWith('.tf')) cpSync(join(root, entry), join(dest, entry));
+  cpSync(join(root, 'modules'), join(dest, 'modules'), { recursive: true, filter: (src) => !src.includes('.terraform') });
+  cpSync(join(root, 'runner'), join(dest, 'runner'), { recursive: true });
+  mkdirSync(join(dest, 'lambda/dist'), { recursive: true });
+  cpSync(join(root, 'tests/fixtures/control-plane.zip'), join(dest, 'lambda/dist/control-plane.zip'));
+}
+
+function terraformConfig() {
+  const candidates = [process.env.TF_PROVIDER_MIRROR, '/opt/tf-plugins', join(homedir(), '.terraform.d/plugins'), join(homedir(), '.local/share/terraform/plugins'), '/usr/local/share/terraform/plugins', '/usr/share/terraform/plugins'].filter(Boolean);
+  const mirror = candidates.find((dir) => existsSync(join(dir, 'registry.terraform.io/hashicorp/aws')));
+  const cliDir = join(root, '.tfcli');
+  mkdirSync(join(cliDir, 'plugin-cache'), { recursive: true });
+  const configFile = join(cliDir, 'terraformrc-apply');
+  const installation = mirror ? `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n` : '';
+  writeFileSync(configFile, `# Written by scripts/terraform-apply-checks.mjs\n${installation}plugin_cache_dir = ${JSON.stringify(join(cliDir, 'plugin-cache'))}\n`);
+  return configFile;
+}
+
+async function check(config, baseEnv) {
+  const work = mkdtempSync(join(tmpdir(), `apply-${config.name}-`));
+  const logDir = join(work, 'logs');
+  mkdirSync(logDir);
+  copyModule(work);
+  const dir = config.prepare(work);
+  const requestLog = join(logDir, 'moto-requests.jsonl');
+  const moto = await startMoto({ root, requestLog, outputFile: join(logDir, 'moto.log') });
+  writeFileSync(join(dir, 'moto_override.tf'), providerOverride(moto.endpoint));
+  const env = { ...baseEnv, AWS_ENDPOINT_URL: moto.endpoint, AWS_EC2_METADATA_DISABLED: 'true' };
+  const times = { name: config.name };
+  const step = async (key, args, okCodes) => {
+    const result = await terraformStep({ label: `${config.name} ${key}`, args, cwd: dir, env, logDir, timeoutSeconds: TIMEOUTS[key] * scale, okCodes, verbose });
+    times[key] = result.seconds;
+    console.log(`  ok  ${config.name} ${key} (${result.seconds.toFixed(1)} s)`);
+    return result;
+  };
+  try {
+    await step('init', ['init', '-input=false', '-backend=false']);
+    await step('apply', ['apply', '-auto-approve', '-input=false']);
+    if (config.afterApply) {
+      const cliStarted = Date.now();
+      await config.afterApply({ dir, env, endpoint: moto.endpoint, log: (line) => console.log(line) });
+      times.cli = (Date.now() - cliStarted) / 1000;
+    }
+    const plan = await step('plan', ['plan', '-detailed-exitcode', '-input=false'], [0, 2]);
+    if (plan.status === 2) throw new StepError(`${config.name} plan: the plan after apply is not "No changes" (a perpetual diff):\n${plan.stdout}`, null);
+    await step('destroy', ['destroy', '-auto-approve', '-input=false']);
+    times.requests = recordedRequests(requestLog).length;
+    await checkRequests(config.name, requestLog);
+    rmSync(work, { recursive: true, force: true });
+    return times;
+  } catch (error) {
+    if (error.logFile) console.error(`\n--- last lines of ${error.logFile}\n${logTail(error.logFile)}`);
+    const last = recordedRequests(requestLog).slice(-15).map(describeRequest);
+    console.error(`--- last ${last.length} requests moto received (all: ${requestLog})\n${last.join('\n')}`);
+    console.error(`--- work dir kept: ${work}`);
+    throw error;
+  } finally {
+    moto.stop();
+  }
+}
+
+// moto accepts values AWS refuses: every JSON and REST-JSON request the steps made must fit botocore's model.
+async function checkRequests(name, requestLog) {
+  const tsx = join(root, 'node_modules/.bin/tsx');
+  const child = spawn(tsx, [join(root, 'sandbox/src/check-recorded-requests.ts'), requestLog], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const status = await new Promise((resolve) => {
+    child.on('error', (error) => resolve(error.message));
+    child.on('close', resolve);
+  });
+  if (status !== 0) throw new StepError(`${name} requests: a request broke its botocore model (or the check could not run, ${status}):\n${out}`, null);
+  const { checked, unchecked } = JSON.parse(out);
+  const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
+  console.log(`  ok  ${name} requests: ${sum(checked)} fit botocore's models; not checked: ${Object.entries(unchecked).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+}
+
+function table(rows) {
+  const cols = ['name', 'init', 'apply', 'cli', 'plan', 'destroy', 'requests'];
+  const cell = (row, col) => {
+    const v = row[col];
+    if (v === undefined) return '-';
+    return col === 'name' || col === 'requests' ? String(v) : `${v.toFixed(1)} s`;
+  };
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
+  const line = (values) => values.map((v, i) => v.padEnd(widths[i])).join('  ');
+  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r, c))))].join('\n');
+}
+
+const baseEnv = { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: terraformConfig() };
+const only = process.argv.slice(2);
+const all = configurations(root);
+const unknown = only.filter((name) => !all.some((c) => c.name === name));
+if (unknown.length) {
+  console.error(`apply checks: no configuration named ${unknown.join(', ')} (known: ${all.map((c) => c.name).join(', ')})`);
+  process.exit(2);
+}
+const rows = [];
+const started = Date.now();
+try {
+  console.log(`moto ${await motoVersion()}; configurations: ${(only.length ? only : all.map((c) => c.name)).join(', ')}`);
+  for (const config of all.filter((c) => only.length === 0 || only.includes(c.name))) rows.push(await check(config, baseEnv));
+} catch (error) {
+  console.error(`\napply checks failed: ${error.message}`);
+  if (rows.length) console.error(`\n${table(rows)}`);
+  process.exit(1);
+}
+console.log(`\n${table(rows)}\n\napply checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
