@@ -50,45 +50,6 @@ run "spot_on_x86_64_is_accepted" {
   }
 }
 
-run "runtime_defaults_to_nodejs22" {
-  command = plan
-  module {
-    source = "./modules/control-plane"
-  }
-  variables {
-    name_prefix    = "fleet"
-    lambda_zip     = "tests/fixtures/control-plane.zip"
-    github_auth    = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"
-    webhook_secret = "0123456789abcdef0123456789abcdef"
-    event_bus_name = "fleet-events"
-    github         = { repo = "octo-org/octo-repo" }
-    fleet = {
-      cluster_name            = "fleet"
-      cluster_arn             = "arn:aws:ecs:eu-west-1:123456789012:cluster/fleet"
-      task_definition_family  = "fleet-runner"
-      runner_container_name   = "runner"
-      task_execution_role_arn = "arn:aws:iam::123456789012:role/fleet-task-execution"
-      runner_task_role_arn    = "arn:aws:iam::123456789012:role/fleet-runner-task"
-      ecr_repository_url      = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/fleet-runner"
-      ecr_repository_arn      = "arn:aws:ecr:eu-west-1:123456789012:repository/fleet-runner"
-    }
-    network = { subnet_ids = ["subnet-1"], security_group_ids = ["sg-1"] }
-    runners = {
-      class_sizes          = { small = { cpu = 512, memory = 1024 } }
-      default_class        = "small"
-      max_runners          = 10
-      idle_timeout_seconds = 600
-      allowed_base_images  = []
-      extra_labels         = []
-    }
-    image_build_project = { name = "fleet-images", arn = "arn:aws:codebuild:eu-west-1:123456789012:project/fleet-images" }
-  }
-  assert {
-    condition     = aws_lambda_function.this.runtime == "nodejs22.x"
-    error_message = "The control plane should default to nodejs22.x."
-  }
-}
-
 run "runtime_nodejs20_reaches_the_function" {
   command = plan
   module {
@@ -129,7 +90,7 @@ run "runtime_nodejs20_reaches_the_function" {
   }
 }
 
-run "access_log_uses_only_documented_context_variables" {
+run "control_plane_defaults_to_nodejs22_and_logs_only_documented_context_variables" {
   command = plan
   module {
     source = "./modules/control-plane"
@@ -173,5 +134,9 @@ run "access_log_uses_only_documented_context_variables" {
       "$context.identity.userAgent", "$context.error.message", "$context.integrationErrorMessage",
     ], v)])
     error_message = "Every access-log variable must be one of the documented HTTP API $context variables listed here."
+  }
+  assert {
+    condition     = aws_lambda_function.this.runtime == "nodejs22.x"
+    error_message = "The control plane should default to nodejs22.x."
   }
 }
