@@ -42,13 +42,16 @@ ${SERVICES.map((s) => `    ${s} = "${endpoint}"`).join('\n')}
 `;
 }
 
-// The module as a consumer gets it: the .tf files, modules, runner/ (the image build context) and a bundle.
+// The module as a consumer gets it: the .tf files, modules, runner/ (the image build context) and the
+// bundle that ships (lambda/dist/control-plane.zip, built by `npm run test:apply` before this runs).
 function copyModule(dest) {
   for (const entry of readdirSync(root)) if (entry.endsWith('.tf')) cpSync(join(root, entry), join(dest, entry));
   cpSync(join(root, 'modules'), join(dest, 'modules'), { recursive: true, filter: (src) => !src.includes('.terraform') });
   cpSync(join(root, 'runner'), join(dest, 'runner'), { recursive: true });
   mkdirSync(join(dest, 'lambda/dist'), { recursive: true });
-  cpSync(join(root, 'tests/fixtures/control-plane.zip'), join(dest, 'lambda/dist/control-plane.zip'));
+  const bundle = join(root, 'lambda/dist/control-plane.zip');
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run "npm run build -w lambda" first (npm run test:apply does).`);
+  cpSync(bundle, join(dest, 'lambda/dist/control-plane.zip'));
 }
 
 function terraformConfig() {
