@@ -41,9 +41,11 @@ export function botocoreData() {
   }
 }
 
-function loadServiceModel(dataDir, service) {
+/** The full service-2.json of a botocore service, at its newest API version. */
+export function loadServiceModel(dataDir, service) {
   const versions = readdirSync(join(dataDir, service)).filter((v) => existsSync(join(dataDir, service, v, 'service-2.json.gz'))).sort();
   const latest = versions.at(-1);
+  if (!latest) throw new Error(`botocore has no model for ${service} in ${dataDir}`);
   return JSON.parse(gunzipSync(readFileSync(join(dataDir, service, latest, 'service-2.json.gz'))).toString('utf8'));
 }
 
