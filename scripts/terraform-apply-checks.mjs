@@ -4,20 +4,23 @@
 // test-only provider override; the module itself is unchanged. Every terraform step has its own
 // log file and timeout. Arguments: names of configurations to run (default: all).
 // APPLY_VERBOSE=1 streams terraform's output; APPLY_TF_LOG=DEBUG adds terraform's own log per step;
-// APPLY_TIMEOUT_SCALE multiplies every step timeout (slow machines).
+// APPLY_TIMEOUT_SCALE multiplies every step timeout (slow machines). After each apply, the IAM checks
+// (apply-checks/iam-checks.mjs) simulate the control plane's recorded calls (APPLY_CALL_LOG, default
+// .artifacts/control-plane-aws-calls.jsonl from npm run test:integration) against the applied policies.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configurations } from './apply-checks/configurations.mjs';
+import { DEFAULT_CALL_LOG, iamChecks, readCallLog } from './apply-checks/iam-checks.mjs';
 import { describeRequest, motoVersion, recordedRequests, startMoto } from './apply-checks/moto.mjs';
 import { StepError, logTail, terraformStep } from './apply-checks/terraform-step.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REGION = 'eu-west-1';
 const scale = Number(process.env.APPLY_TIMEOUT_SCALE || 1);
-const TIMEOUTS = { init: 180, apply: 600, plan: 300, destroy: 600 };
+const TIMEOUTS = { init: 180, apply: 600, show: 120, plan: 300, destroy: 600 };
 const verbose = process.env.APPLY_VERBOSE === '1';
 
 // Every service the module and the examples call (grep `resource "aws_` / `data "aws_`), under the
@@ -65,7 +68,7 @@ function terraformConfig() {
   return configFile;
 }
 
-async function check(config, baseEnv) {
+async function check(config, baseEnv, callLog) {
   const work = mkdtempSync(join(tmpdir(), `apply-${config.name}-`));
   const logDir = join(work, 'logs');
   mkdirSync(logDir);
@@ -90,6 +93,13 @@ async function check(config, baseEnv) {
       await config.afterApply({ dir, env, endpoint: moto.endpoint, log: (line) => console.log(line) });
       times.cli = (Date.now() - cliStarted) / 1000;
     }
+    // The applied state (with the IAM policies as AWS holds them) for the least-privilege checks.
+    const shown = await step('show', ['show', '-json']);
+    writeFileSync(join(logDir, 'state.json'), shown.stdout);
+    if (process.env.APPLY_STATE_DIR) cpSync(join(logDir, 'state.json'), join(process.env.APPLY_STATE_DIR, `${config.name}.json`));
+    const iam = await iamChecks({ state: JSON.parse(shown.stdout), callLog });
+    times.iam = iam.rows.reduce((n, row) => n + row.allowed + row.denied, 0);
+    console.log(`  ok  ${config.name} IAM: ${iam.rows.map((r) => `${r.role} ${r.allowed} allowed / ${r.denied} denied / ${r.grants} grants all used`).join('; ')} (from ${iam.calls} recorded calls)`);
     const plan = await step('plan', ['plan', '-detailed-exitcode', '-input=false'], [0, 2]);
     if (plan.status === 2) throw new StepError(`${config.name} plan: the plan after apply is not "No changes" (a perpetual diff):\n${plan.stdout}`, null);
     await step('destroy', ['destroy', '-auto-approve', '-input=false']);
@@ -126,11 +136,11 @@ async function checkRequests(name, requestLog) {
 }
 
 function table(rows) {
-  const cols = ['name', 'init', 'apply', 'cli', 'plan', 'destroy', 'requests'];
+  const cols = ['name', 'init', 'apply', 'cli', 'plan', 'destroy', 'requests', 'iam'];
   const cell = (row, col) => {
     const v = row[col];
     if (v === undefined) return '-';
-    return col === 'name' || col === 'requests' ? String(v) : `${v.toFixed(1)} s`;
+    return ['name', 'requests', 'iam'].includes(col) ? String(v) : `${v.toFixed(1)} s`;
   };
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
   const line = (values) => values.map((v, i) => v.padEnd(widths[i])).join('  ');
@@ -149,7 +159,9 @@ const rows = [];
 const started = Date.now();
 try {
   console.log(`moto ${await motoVersion()}; configurations: ${(only.length ? only : all.map((c) => c.name)).join(', ')}`);
-  for (const config of all.filter((c) => only.length === 0 || only.includes(c.name))) rows.push(await check(config, baseEnv));
+  // The control plane's calls, recorded by the integration tests: read first, so a missing log fails before any apply.
+  const callLog = readCallLog(process.env.APPLY_CALL_LOG || join(root, DEFAULT_CALL_LOG));
+  for (const config of all.filter((c) => only.length === 0 || only.includes(c.name))) rows.push(await check(config, baseEnv, callLog));
 } catch (error) {
   console.error(`\napply checks failed: ${error.message}`);
   if (rows.length) console.error(`\n${table(rows)}`);

@@ -20,7 +20,7 @@ locals {
       {
         Sid      = "RunnerRecords"
         Effect   = "Allow"
-        Action   = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan"]
+        Action   = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]
         Resource = [aws_dynamodb_table.this.arn, "${aws_dynamodb_table.this.arn}/index/status-index", "${aws_dynamodb_table.this.arn}/index/retry-index"]
       },
       {
@@ -71,12 +71,6 @@ locals {
         Condition = { StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" } }
       },
       {
-        Sid      = "ReadRunnerImages"
-        Effect   = "Allow"
-        Action   = ["ecr:DescribeImages"]
-        Resource = var.fleet.ecr_repository_arn
-      },
-      {
         Sid      = "DeadLetters"
         Effect   = "Allow"
         Action   = ["sqs:SendMessage"]
@@ -91,10 +85,25 @@ locals {
         Resource = var.image_build_project.arn
       },
       {
+        # Whether an image is built yet: asked only when images are built on demand.
+        Sid      = "ReadRunnerImages"
+        Effect   = "Allow"
+        Action   = ["ecr:DescribeImages"]
+        Resource = var.fleet.ecr_repository_arn
+      },
+      {
+        # AWS's Service Authorization Reference gives RegisterTaskDefinition the task-definition resource:
+        # the control plane registers only the image families "<family>-<tag>".
         Sid      = "RegisterImageTaskDefinitions"
         Effect   = "Allow"
-        Action   = ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"]
-        Resource = "*" # AWS requires "*": these actions take no resource ARN.
+        Action   = ["ecs:RegisterTaskDefinition"]
+        Resource = local.task_definitions[1]
+      },
+      {
+        Sid      = "ReadTaskDefinitions"
+        Effect   = "Allow"
+        Action   = ["ecs:DescribeTaskDefinition"]
+        Resource = "*" # AWS requires "*": DescribeTaskDefinition takes no resource ARN.
       },
     ] : [],
     var.kms_key_arn == null ? [] : [{

@@ -16,7 +16,8 @@ import { toApiGatewayEvent } from './api-gateway.js';
 import { createDynamoDb } from './aws/dynamodb.js';
 import { EcsSimulator } from './aws/ecs.js';
 import { EventBridgeSimulator } from './aws/eventbridge.js';
-import { AwsError, decodeRequest, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
+import { ACCOUNT_ID, AwsError, decodeRequest, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
+import { AwsCallLog, OPERATOR_ACCESS_KEY_ID, principalOf, resourceMembers, SETUP_ACCESS_KEY_ID } from './aws/call-log.js';
 import { CodeBuildSimulator } from './aws/codebuild.js';
 import { EcrSimulator } from './aws/ecr.js';
 import { LogsSimulator } from './aws/logs.js';
@@ -98,6 +99,15 @@ function flag(value: string | undefined, fallback: boolean): boolean {
   return value === undefined || value === '' ? fallback : !['0', 'false', 'off', 'no'].includes(value.toLowerCase());
 }
 
+function parseJsonObject(body: Buffer): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(body.toString('utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 function number(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -136,6 +146,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // As Terraform sets it (image_identity): runner/ inputs, the architecture and the pinned runner version.
   const runnerDir = fileURLToPath(new URL('../../runner', import.meta.url));
   controlPlaneEnv.IMAGE_CONTEXT_HASH ??= buildIdentity(buildContextHash(runnerDir), 'X86_64', pinnedRunnerVersion(runnerDir));
+  const callLog = env.SANDBOX_AWS_CALL_LOG ? new AwsCallLog(env.SANDBOX_AWS_CALL_LOG, { region: SANDBOX_REGION, account: ACCOUNT_ID, controlPlaneEnv }) : undefined;
   // The default runner image is in ECR, as if pushed; images for image: labels appear only after a build.
   const repositoryName = controlPlaneEnv.ECR_REPOSITORY_URL!.split('/').slice(1).join('/');
   const ecr = new EcrSimulator();
@@ -174,6 +185,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const service = prefix!.startsWith('DynamoDB_') ? 'DynamoDB' : (SERVICE_NAMES[prefix!] ?? prefix!);
       awsCalls[`${service}.${operation}`] = (awsCalls[`${service}.${operation}`] ?? 0) + 1;
       const body = await readBody(req);
+      callLog?.record({ service, operation, principal: principalOf(req.headers.authorization, process.env.AWS_ACCESS_KEY_ID), resources: resourceMembers(parseJsonObject(body)) });
       if (prefix!.startsWith('DynamoDB_')) {
         if (operation === 'UpdateItem' && dynamoFaults.updateItemFailures > 0 && updatesRunnerRecord(body)) {
           dynamoFaults.updateItemFailures--;
@@ -206,7 +218,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'sandbox';
 
-  const clientConfig = { endpoint, region: SANDBOX_REGION };
+  // Its own credentials, so the call log (SANDBOX_AWS_CALL_LOG) tells set-up from the control plane's calls.
+  const clientConfig = { endpoint, region: SANDBOX_REGION, credentials: { accessKeyId: SETUP_ACCESS_KEY_ID, secretAccessKey: 'sandbox' } };
   const dynamoClient = new DynamoDBClient(clientConfig);
   try {
     await provision();
@@ -234,6 +247,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await ecsClient.send(
       new RegisterTaskDefinitionCommand({
         family: controlPlaneEnv.RUNNER_TASK_DEFINITION,
+        // The roles Terraform gives it (modules/ecs-fleet/iam.tf): image task definitions copy them.
+        executionRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/runner-fleet-task-execution`,
+        taskRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/runner-fleet-runner-task`,
         requiresCompatibilities: ['FARGATE'],
         networkMode: 'awsvpc',
         cpu: '512',
@@ -323,7 +339,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     cliEnv: {
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: SANDBOX_REGION,
-      AWS_ACCESS_KEY_ID: 'sandbox',
+      AWS_ACCESS_KEY_ID: OPERATOR_ACCESS_KEY_ID,
       AWS_SECRET_ACCESS_KEY: 'sandbox',
       RUNNER_TABLE: controlPlaneEnv.RUNNER_TABLE!,
       CLASS_SIZES_PARAM: controlPlaneEnv.CLASS_SIZES_PARAM!,

@@ -18,8 +18,10 @@ export async function startTestSandbox(env: Record<string, string> = {}): Promis
   const problems: string[] = [];
   // SANDBOX_LAMBDA=bundle in the test run's environment (npm run test:integration:bundle) runs the built zip's code.
   const lambda = process.env.SANDBOX_LAMBDA ? { SANDBOX_LAMBDA: process.env.SANDBOX_LAMBDA } : {};
+  // SANDBOX_AWS_CALL_LOG: the run records the control plane's AWS calls for the IAM checks of npm run test:apply.
+  const callLog = process.env.SANDBOX_AWS_CALL_LOG ? { SANDBOX_AWS_CALL_LOG: process.env.SANDBOX_AWS_CALL_LOG } : {};
   const sandbox = await startSandbox({
-    env: { PORT: '0', SANDBOX_TASK_START_MS: '20', SANDBOX_JOB_MS: '40', SANDBOX_RETRY_MS: '20', SANDBOX_HOUSEKEEPING_MS: '0', ...lambda, ...env },
+    env: { PORT: '0', SANDBOX_TASK_START_MS: '20', SANDBOX_JOB_MS: '40', SANDBOX_RETRY_MS: '20', SANDBOX_HOUSEKEEPING_MS: '0', ...lambda, ...callLog, ...env },
     logLevel: 'SILENT',
     onError: (message) => problems.push(message),
   });

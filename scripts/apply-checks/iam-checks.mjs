@@ -1,0 +1,122 @@
+// Least privilege, on the real policies: every AWS call the control plane made in the sandbox
+// (SANDBOX_AWS_CALL_LOG, written by `npm run test:integration` and `test:integration:bundle`), and
+// what Lambda, ECS and CodeBuild do with the fleet's roles, is simulated against the IAM policies of
+// an applied configuration (`terraform show -json`) with @cloud-copilot/iam-simulate: each must be
+// allowed, each must-deny sample denied, and every action a role is granted must be needed by one of
+// its calls (an unused grant is a finding too).
+// Standalone: node scripts/apply-checks/iam-checks.mjs <state.json> [call-log.jsonl]
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readDeployment } from './deployment.mjs';
+import { mustDeny, requestsForCall, serviceRequests } from './iam-requests.mjs';
+
+export const DEFAULT_CALL_LOG = '.artifacts/control-plane-aws-calls.jsonl';
+const IMAGE_BUILD_CALLS = new Set(['CodeBuild.StartBuild', 'CodeBuild.BatchGetBuilds', 'ECS.RegisterTaskDefinition', 'ECS.DescribeTaskDefinition']);
+
+export function readCallLog(file) {
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing: it is written by "npm run test:integration" (SANDBOX_AWS_CALL_LOG), which records the control plane's AWS calls; run it first`);
+  }
+  const sandboxes = new Map();
+  const calls = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    const entry = JSON.parse(line);
+    if (entry.type === 'sandbox') sandboxes.set(entry.sandbox, entry);
+    else if (entry.type === 'call' && entry.principal === 'control-plane') calls.push(entry);
+  }
+  if (calls.length === 0) throw new Error(`${file} holds no call of the control plane: the recording did not happen`);
+  return { sandboxes, calls };
+}
+
+/** The control plane's calls that can happen in deployment `d`: with image builds off, only runs that had them off. */
+function applicableCalls({ sandboxes, calls }, d) {
+  return calls.filter((call) => {
+    const sandbox = sandboxes.get(call.sandbox);
+    if (!sandbox) throw new Error(`call log: a call of sandbox ${call.sandbox} precedes its sandbox line`);
+    return d.project ? true : !sandbox.controlPlaneEnv.IMAGE_BUILD_PROJECT;
+  });
+}
+
+function unique(requests) {
+  const seen = new Map();
+  for (const r of requests) {
+    const key = JSON.stringify([r.action, r.resource, r.context]);
+    if (!seen.has(key)) seen.set(key, r);
+  }
+  return [...seen.values()];
+}
+
+function resourcePolicyFor(request, d) {
+  if (request.action.startsWith('kms:') && d.key && request.resource === d.key.arn) return d.key.policy;
+  if (request.action.startsWith('sqs:') && request.resource === d.queue.arn) return d.queue.policy;
+  return undefined;
+}
+
+async function decide(role, request, d) {
+  const response = await runSimulation(
+    {
+      identityPolicies: role.policies,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: resourcePolicyFor(request, d),
+      request: { action: request.action, principal: role.session, resource: { accountId: d.account, resource: request.resource }, contextVariables: request.context },
+    },
+    {},
+  );
+  if (response.resultType === 'error') throw new Error(`iam-simulate refused ${request.action} on ${request.resource}: ${JSON.stringify(response.errors)}`);
+  return response.overallResult;
+}
+
+/** Every action an Allow statement of the role grants (the module's policies name actions without wildcards). */
+function grantedActions(role) {
+  const actions = new Set();
+  for (const { policy } of role.policies) {
+    for (const statement of [policy.Statement].flat()) {
+      if (statement.Effect !== 'Allow') continue;
+      for (const action of [statement.Action].flat()) actions.add(action.toLowerCase());
+    }
+  }
+  return actions;
+}
+
+/** Runs the checks for one applied configuration; returns one row per role, throws listing every finding. */
+export async function iamChecks({ state, callLog }) {
+  const d = readDeployment(state);
+  const recorded = applicableCalls(callLog, d);
+  const byService = serviceRequests(d);
+  const denials = mustDeny(d);
+  const expected = {
+    controlPlane: unique([...recorded.filter((c) => d.project || !IMAGE_BUILD_CALLS.has(`${c.service}.${c.operation}`)).flatMap((call) => requestsForCall(call, callLog.sandboxes.get(call.sandbox), d)), ...byService.controlPlane]),
+    taskExecution: byService.taskExecution,
+    runnerTask: byService.runnerTask,
+    imageBuild: byService.imageBuild,
+  };
+  const findings = [];
+  const rows = [];
+  for (const [key, role] of Object.entries(d.roles)) {
+    const allowed = expected[key] ?? [];
+    for (const request of allowed) {
+      const result = await decide(role, request, d);
+      if (result !== 'Allowed') findings.push(`${role.name} (${role.purpose}) cannot ${request.action} on ${request.resource} (${result}), which ${request.source} needs`);
+    }
+    for (const request of denials[key] ?? []) {
+      const result = await decide(role, request, d);
+      if (result === 'Allowed') findings.push(`${role.name} (${role.purpose}) may ${request.action} on ${request.resource}: it must not (${request.source})`);
+    }
+    const needed = new Set(allowed.map((r) => r.action.toLowerCase()));
+    const unused = [...grantedActions(role)].filter((action) => !needed.has(action));
+    for (const action of unused) findings.push(`${role.name} (${role.purpose}) is granted ${action}, which none of its recorded or service calls needs`);
+    rows.push({ role: role.name, allowed: allowed.length, denied: (denials[key] ?? []).length, grants: grantedActions(role).size });
+  }
+  if (findings.length) throw new Error(`least-privilege findings:\n  - ${findings.join('\n  - ')}`);
+  return { rows, calls: recorded.length };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [stateFile, logFile = DEFAULT_CALL_LOG] = process.argv.slice(2);
+  const result = await iamChecks({ state: JSON.parse(readFileSync(stateFile, 'utf8')), callLog: readCallLog(logFile) });
+  console.log(`${result.calls} recorded calls`);
+  console.table(result.rows);
+}
