@@ -4,10 +4,12 @@ import { IMAGE_TAG, imageTagFor, taskFamilyFor } from '../src/image-tag.js';
 import { parseImageReference, type ImageReference } from '../src/oci-reference.js';
 
 const component = fc.stringMatching(/^[a-z0-9]{1,8}([._-][a-z0-9]{1,8}){0,2}$/);
+/** A first part with a "." would name a registry (as in Docker), so a Docker Hub path starts without one. */
+const firstComponent = fc.stringMatching(/^[a-z0-9]{1,8}([_-][a-z0-9]{1,8}){0,2}$/);
 const validRef = fc
   .record({
     registry: fc.option(fc.constantFrom('public.ecr.aws', 'quay.io', 'registry.example.com:5000', 'localhost:5000'), { nil: undefined }),
-    path: fc.array(component, { minLength: 1, maxLength: 3 }),
+    path: fc.tuple(firstComponent, fc.array(component, { maxLength: 2 })).map(([first, rest]) => [first, ...rest]),
     tag: fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/), { nil: undefined }),
   })
   .map(({ registry, path, tag }) => `${registry ? `${registry}/` : ''}${path.join('/')}${tag ? `:${tag}` : ''}`);
