@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { isAllowedImage } from '../src/image-pattern.js';
 import { IMAGE_TAG, imageTagFor, taskFamilyFor } from '../src/image-tag.js';
 import { parseImageReference, type ImageReference } from '../src/oci-reference.js';
 
@@ -67,6 +68,32 @@ describe('image references and tags (properties)', () => {
         fc.pre(parsed(a).canonical !== parsed(b).canonical);
         expect(imageTagFor(parsed(a), 'ctx')).not.toBe(imageTagFor(parsed(b), 'ctx'));
         expect(imageTagFor(parsed(a), 'ctx')).not.toBe(imageTagFor(parsed(a), 'ctx2'));
+      }),
+    );
+  });
+
+  it('writes a canonical form that reads back as itself, on the same registry', () => {
+    fc.assert(
+      fc.property(validRef, (ref) => {
+        const again = parsed(parsed(ref).canonical);
+        expect(again.canonical).toBe(parsed(ref).canonical);
+        expect(again.domain).toBe(parsed(ref).domain);
+      }),
+    );
+  });
+
+  it('never lets a Docker Hub pattern allow a reference on another registry, whatever the wildcards', () => {
+    const hubPattern = fc
+      .tuple(fc.array(fc.constantFrom('*', '?', 'ubuntu', 'u*', '*u', 'library', 'lib*'), { minLength: 1, maxLength: 3 }), fc.option(fc.constantFrom('*', '2?.04', '*-slim'), { nil: undefined }))
+      .map(([path, tag]) => `${path.join('/')}${tag ? `:${tag}` : ''}`);
+    const otherRegistry = fc.constantFrom('ubuntu:5000', 'library:80', 'quay.io', 'docker.io.evil.example', 'localhost', 'localhost:5000', 'registry-1.docker.io', '[::1]', 'Ubuntu');
+    fc.assert(
+      fc.property(hubPattern, otherRegistry, validRef, (pattern, registry, ref) => {
+        const { path, tag } = parsed(ref);
+        const elsewhere = `${registry}/${path}${tag ? `:${tag}` : ''}`;
+        const reference = parsed(elsewhere);
+        expect(reference.domain).not.toBe('docker.io');
+        expect(isAllowedImage(reference, [pattern])).toBe(false);
       }),
     );
   });

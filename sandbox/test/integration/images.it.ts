@@ -165,7 +165,7 @@ describe('an image build that never reports', () => {
     for (const id of ids) {
       const record = await sandbox.store.get(`ecs-runner-${id}`);
       expect(record?.status).toBe('failed');
-      expect(record?.statusReason).toMatch(/^image build .+ of debian:12 did not report within 45 minutes$/);
+      expect(record?.statusReason).toMatch(/^image build .+ of docker.io\/library\/debian:12 did not report within 45 minutes$/);
     }
     expect(await sandbox.store.getImageBuild(tag)).toMatchObject({ buildStatus: 'TIMED_OUT' });
     expect(sandbox.ecs.tasksStarted).toBe(0);
