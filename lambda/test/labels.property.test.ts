@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sign } from '@octokit/webhooks-methods';
+import { parseClassSizes } from '@runner-fleet/core';
 import fc from 'fast-check';
 import { readConfig } from '../src/config.js';
-import type { Deps, WorkflowJobDetail } from '../src/domain/ports.js';
+import type { WorkflowJobDetail } from '../src/domain/ports.js';
 import { dispatch } from '../src/routes/dispatch.js';
 import { ingress } from '../src/routes/ingress.js';
 import { FakeImages, makeDeps, startTable, validEnv } from './support/fixtures.js';
@@ -77,7 +78,7 @@ const labelSet = fc.record({
 
 describe('labels from outside never reach RunTask unsized or from an unallowed registry (property)', () => {
   let table: Awaited<ReturnType<typeof startTable>>;
-  let deps: Deps & { tasks: { started: Map<string, { spec: { cpu: number; memory: number; runnerId: string } }> } };
+  let deps: ReturnType<typeof makeDeps>;
   let nextJobId = 500_000;
 
   beforeAll(async () => {
@@ -86,12 +87,12 @@ describe('labels from outside never reach RunTask unsized or from an unallowed r
     // Every image is already in ECR: an allowed reference goes straight to RunTask, so a refused one must be stopped before.
     const images = new FakeImages();
     images.exists = async () => true;
-    const base = makeDeps(table.store, table.clock, { config, images });
-    const { parseClassSizes } = await import('@runner-fleet/core');
-    deps = {
-      ...base,
-      labelPolicy: async () => ({ classes: parseClassSizes(CLASS_SIZES_JSON), defaultClass: 'small', extraLabels: [], allowedBaseImages: config.allowedBaseImages }),
-    } as typeof deps;
+    const classes = parseClassSizes(CLASS_SIZES_JSON);
+    deps = makeDeps(table.store, table.clock, {
+      config,
+      images,
+      labelPolicy: async () => ({ classes, defaultClass: 'small', extraLabels: [], allowedBaseImages: config.allowedBaseImages }),
+    });
   });
   afterAll(() => table.stop());
 
