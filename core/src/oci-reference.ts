@@ -95,8 +95,9 @@ export function parseImageReference(ref: string): ImageReference | string {
   const problem = registryProblem(parts.registry) ?? pathProblem(parts.path) ?? tagProblem(parts.tag) ?? digestProblem(parts.digest);
   if (problem) return `not a valid OCI image reference: ${problem}`;
   const { domain, path } = normalizeName(parts.registry, parts.path);
-  if (`${domain}/${path}`.length > MAX_NAME_LENGTH) {
-    return `not a valid OCI image reference: the repository name ${domain}/${path} is longer than ${MAX_NAME_LENGTH} characters`;
+  const nameLength = `${domain}/${path}`.length;
+  if (nameLength > MAX_NAME_LENGTH) {
+    return `not a valid OCI image reference: the repository name is ${nameLength} characters as ${domain}/…; it must not be longer than ${MAX_NAME_LENGTH}`;
   }
   const { tag, digest } = parts;
   const canonical = `${domain}/${path}${tag || !digest ? `:${tag ?? 'latest'}` : ''}${digest ? `@${digest}` : ''}`;
