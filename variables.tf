@@ -210,13 +210,13 @@ variable "image_build_project" {
 }
 
 variable "allowed_base_images" {
-  description = "Patterns an image:<ref> label must match (\"*\" any run of characters, \"?\" one). Only Debian and Ubuntu bases are built (the repository's last path part must be debian or ubuntu, optionally followed by -, _ or .); others are refused at the label. Empty: no image: label is allowed."
+  description = "Patterns an image:<ref> label must match, written like a reference: [registry/]repository[:tag][@digest], with \"*\" (any run of characters) and \"?\" (one) inside a part. No registry means Docker Hub (\"ubuntu:*\" is docker.io/library/ubuntu:*); a wildcard never reaches across \"/\", \":\", \"@\" or a host name's \".\"; no tag means any tag. Only Debian and Ubuntu bases are built (the repository's last path part must be debian or ubuntu, optionally followed by -, _ or .); others are refused at the label. Empty: no image: label is allowed."
   type        = list(string)
   default     = ["public.ecr.aws/docker/library/ubuntu:22.04", "public.ecr.aws/docker/library/ubuntu:24.04", "public.ecr.aws/docker/library/debian:bookworm", "public.ecr.aws/docker/library/debian:bookworm-slim"]
 
   validation {
-    condition     = alltrue([for p in var.allowed_base_images : can(regex("^[A-Za-z0-9._:/@*?-]{1,255}$", p))])
-    error_message = "allowed_base_images: each pattern may use letters, digits, . _ : / @ - and the wildcards * and ? (at most 255 characters)."
+    condition     = alltrue([for p in var.allowed_base_images : length(p) <= 255 && can(regex("^(?:(?:[a-zA-Z0-9*?](?:[a-zA-Z0-9*?-]*[a-zA-Z0-9*?])?(?:\\.[a-zA-Z0-9*?](?:[a-zA-Z0-9*?-]*[a-zA-Z0-9*?])?)*|\\[[a-fA-F0-9:]+\\])(?::[0-9*?]+)?/[a-z0-9*?]+(?:(?:[._]|__|-+)[a-z0-9*?]+)*(?:/[a-z0-9*?]+(?:(?:[._]|__|-+)[a-z0-9*?]+)*)*|[a-z0-9*?]+(?:(?:[._]|__|-+)[a-z0-9*?]+)*|[a-z0-9*?]+(?:(?:_|__|-+)[a-z0-9*?]+)*(?:/[a-z0-9*?]+(?:(?:[._]|__|-+)[a-z0-9*?]+)*)+)(?::[A-Za-z0-9_*?][A-Za-z0-9_.*?-]{0,127})?(?:@(?:\\*|sha256:(?:[a-f0-9]{64}|\\*)|sha384:(?:[a-f0-9]{96}|\\*)|sha512:(?:[a-f0-9]{128}|\\*)))?$", p))])
+    error_message = "allowed_base_images: each pattern must be written like an image reference, [registry/]repository[:tag][@digest] (at most 255 characters): a registry host (with an optional :port), lower-case repository parts joined by \"/\" (no empty part, no \"..\"), an optional tag, an optional digest (*, sha256:* or a full digest), with * or ? inside a part. Examples: \"public.ecr.aws/docker/library/ubuntu:*\", \"ubuntu:24.04\", \"123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/library/debian:bookworm*\"."
   }
 }
 

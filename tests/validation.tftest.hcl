@@ -112,6 +112,84 @@ run "base_image_pattern_with_shell_characters" {
   expect_failures = [var.allowed_base_images]
 }
 
+run "base_image_pattern_upper_case_repository" {
+  command = plan
+  variables {
+    allowed_base_images = ["ubuntu:*", "Ubuntu:*"]
+  }
+  expect_failures = [var.allowed_base_images]
+}
+
+run "base_image_pattern_empty_path_part" {
+  command = plan
+  variables {
+    allowed_base_images = ["ubuntu:*", "ubuntu//*"]
+  }
+  expect_failures = [var.allowed_base_images]
+}
+
+run "base_image_pattern_dot_dot_path_part" {
+  command = plan
+  variables {
+    allowed_base_images = ["ubuntu:*", "library/../ubuntu:*"]
+  }
+  expect_failures = [var.allowed_base_images]
+}
+
+run "base_image_pattern_host_with_underscore" {
+  command = plan
+  variables {
+    allowed_base_images = ["ubuntu:*", "exa_mple.com/ubuntu:*"]
+  }
+  expect_failures = [var.allowed_base_images]
+}
+
+run "base_image_pattern_unknown_digest_algorithm" {
+  command = plan
+  variables {
+    allowed_base_images = ["ubuntu:*", "ubuntu@md5:1234"]
+  }
+  expect_failures = [var.allowed_base_images]
+}
+
+run "base_image_pattern_non_numeric_port" {
+  command = plan
+  variables {
+    allowed_base_images = ["ubuntu:*", "registry.example.com:http/ubuntu"]
+  }
+  expect_failures = [var.allowed_base_images]
+}
+
+run "base_image_pattern_tag_starting_with_dot" {
+  command = plan
+  variables {
+    allowed_base_images = ["ubuntu:*", "ubuntu:.24"]
+  }
+  expect_failures = [var.allowed_base_images]
+}
+
+run "base_image_patterns_naming_registries_ports_ipv6_hosts_and_digests" {
+  command = plan
+  variables {
+    allowed_base_images = [
+      "ubuntu:*",
+      "debian",
+      "*",
+      "localhost:5000/team/*",
+      "[::1]:5000/ubuntu:*",
+      "registry.example.com:*/team/debian:bookworm*",
+      "*.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/library/ubuntu:2?.04",
+      "public.ecr.aws/docker/library/*",
+      "ubuntu@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+      "ubuntu:24.04@*",
+    ]
+  }
+  assert {
+    condition     = length(var.allowed_base_images) == 10
+    error_message = "Well-formed patterns must pass the allowed_base_images validation."
+  }
+}
+
 run "short_webhook_secret" {
   command = plan
   variables {

@@ -7,7 +7,12 @@ export interface ClassSize {
   spot: boolean;
 }
 
-export type ClassSizes = Readonly<Record<string, ClassSize>>;
+/**
+ * Class sizes by lower-case class name. A Map, not an object: class names come
+ * from job labels, and a lookup must never find `constructor` or `__proto__`
+ * through a prototype.
+ */
+export type ClassSizes = ReadonlyMap<string, ClassSize>;
 
 const CLASS_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
@@ -27,7 +32,7 @@ export function parseClassSizes(json: string): ClassSizes {
     throw new Error('class sizes must be a JSON object of {"<class>":{"cpu":N,"memory":N,"spot":bool}}');
   }
   const problems: string[] = [];
-  const sizes: Record<string, ClassSize> = {};
+  const sizes = new Map<string, ClassSize>();
   for (const [name, value] of Object.entries(raw)) {
     const key = name.toLowerCase();
     if (!CLASS_NAME.test(key)) problems.push(`class "${name}": name must match ${CLASS_NAME.source}`);
@@ -46,10 +51,10 @@ export function parseClassSizes(json: string): ClassSizes {
     if (spot !== undefined && spot !== null && typeof spot !== 'boolean') {
       problems.push(`class "${name}": spot must be true or false`);
     }
-    if (sizes[key]) problems.push(`class "${name}": defined twice (names are case-insensitive)`);
-    sizes[key] = { cpu: cpu as number, memory: memory as number, spot: spot === true };
+    if (sizes.has(key)) problems.push(`class "${name}": defined twice (names are case-insensitive)`);
+    sizes.set(key, { cpu: cpu as number, memory: memory as number, spot: spot === true });
   }
-  if (Object.keys(sizes).length === 0) problems.push('at least one class must be defined');
+  if (sizes.size === 0) problems.push('at least one class must be defined');
   if (problems.length) throw new Error(`invalid class sizes: ${problems.join('; ')}`);
   return sizes;
 }

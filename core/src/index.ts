@@ -3,7 +3,7 @@ export * from './errors.js';
 export * from './fargate.js';
 export * from './class-sizes.js';
 export * from './oci-reference.js';
-export * from './glob.js';
+export * from './image-pattern.js';
 export * from './labels.js';
 export * from './image-tag.js';
 export * from './base-family.js';

@@ -1,5 +1,5 @@
 import type { ClassSize, ClassSizes } from './class-sizes.js';
-import { matchesAnyGlob } from './glob.js';
+import { isAllowedImage } from './image-pattern.js';
 import { parseImageReference } from './oci-reference.js';
 
 /** GitHub accepts at most 100 labels on a runner; a job asking for more cannot be served. */
@@ -62,10 +62,10 @@ export function classifyLabels(labels: readonly string[], policy: LabelPolicy): 
 
   if (classLabels.length > 1) return { kind: 'invalid', reason: `more than one class label (${classLabels.map((c) => `class:${c}`).join(', ')})` };
   const runnerClass = (classLabels[0] ?? policy.defaultClass).toLowerCase();
-  const size = policy.classes[runnerClass];
+  const size = policy.classes.get(runnerClass);
   if (!size) {
-    const known = Object.keys(policy.classes).sort().join(', ');
-    return { kind: 'invalid', reason: `label "class:${classLabels[0] ?? runnerClass}" names an unknown class; known classes: ${known}` };
+    const known = [...policy.classes.keys()].sort().join(', ');
+    return { kind: 'invalid', reason: `label "class:${printable(classLabels[0] ?? runnerClass)}" names an unknown class; known classes: ${known}` };
   }
 
   if (imageLabels.length > 1) return { kind: 'invalid', reason: 'more than one image label', runnerClass, size };
@@ -73,10 +73,10 @@ export function classifyLabels(labels: readonly string[], policy: LabelPolicy): 
   const ref = imageLabels[0]!;
   const parsed = parseImageReference(ref);
   if (typeof parsed === 'string') return { kind: 'invalid', reason: `label "image:${printable(ref)}": ${parsed}`, runnerClass, size };
-  if (!matchesAnyGlob(parsed.original, policy.allowedBaseImages) && !matchesAnyGlob(parsed.canonical, policy.allowedBaseImages)) {
+  if (!isAllowedImage(parsed, policy.allowedBaseImages)) {
     return {
       kind: 'invalid',
-      reason: `label "image:${ref}": base image is not allowed (ALLOWED_BASE_IMAGES: ${policy.allowedBaseImages.join(', ') || 'none'})`,
+      reason: `label "image:${ref}": base image ${parsed.canonical} is not allowed (ALLOWED_BASE_IMAGES: ${policy.allowedBaseImages.join(', ') || 'none'})`,
       runnerClass,
       size,
     };

@@ -4,10 +4,25 @@ import { isValidFargatePair } from '../src/fargate.js';
 
 describe('class sizes (DESIGN §5)', () => {
   it('parses the parameter Terraform writes, lower-casing names and defaulting spot to false', () => {
-    expect(parseClassSizes('{"Small":{"cpu":512,"memory":1024},"big":{"cpu":4096,"memory":8192,"spot":true}}')).toEqual({
-      small: { cpu: 512, memory: 1024, spot: false },
-      big: { cpu: 4096, memory: 8192, spot: true },
-    });
+    expect(parseClassSizes('{"Small":{"cpu":512,"memory":1024},"big":{"cpu":4096,"memory":8192,"spot":true}}')).toEqual(
+      new Map([
+        ['small', { cpu: 512, memory: 1024, spot: false }],
+        ['big', { cpu: 4096, memory: 8192, spot: true }],
+      ]),
+    );
+  });
+
+  it('keeps classes as own entries: a prototype name is a class only when defined, and is never defined twice by the prototype', () => {
+    const sizes = parseClassSizes('{"constructor":{"cpu":512,"memory":1024},"small":{"cpu":512,"memory":1024}}');
+    expect([...sizes.keys()]).toEqual(['constructor', 'small']);
+    expect(sizes.get('tostring')).toBeUndefined();
+    expect(sizes.get('__proto__')).toBeUndefined();
+    expect(() => parseClassSizes('{"Small":{"cpu":512,"memory":1024},"small":{"cpu":512,"memory":1024}}')).toThrow(/class "small": defined twice/);
+  });
+
+  it('refuses a "__proto__" class by name and leaves every object prototype untouched', () => {
+    expect(() => parseClassSizes('{"__proto__":{"cpu":512,"memory":1024},"small":{"cpu":512,"memory":1024}}')).toThrow(/class "__proto__": name must match/);
+    expect(({} as Record<string, unknown>).cpu).toBeUndefined();
   });
 
   it('reports every invalid class in one error', () => {

@@ -1,13 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { isAllowedImage } from '../src/image-pattern.js';
 import { IMAGE_TAG, imageTagFor, taskFamilyFor } from '../src/image-tag.js';
 import { parseImageReference, type ImageReference } from '../src/oci-reference.js';
 
 const component = fc.stringMatching(/^[a-z0-9]{1,8}([._-][a-z0-9]{1,8}){0,2}$/);
+/** A first part with a "." would name a registry (as in Docker), so a Docker Hub path starts without one. */
+const firstComponent = fc.stringMatching(/^[a-z0-9]{1,8}([_-][a-z0-9]{1,8}){0,2}$/);
 const validRef = fc
   .record({
     registry: fc.option(fc.constantFrom('public.ecr.aws', 'quay.io', 'registry.example.com:5000', 'localhost:5000'), { nil: undefined }),
-    path: fc.array(component, { minLength: 1, maxLength: 3 }),
+    path: fc.tuple(firstComponent, fc.array(component, { maxLength: 2 })).map(([first, rest]) => [first, ...rest]),
     tag: fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/), { nil: undefined }),
   })
   .map(({ registry, path, tag }) => `${registry ? `${registry}/` : ''}${path.join('/')}${tag ? `:${tag}` : ''}`);
@@ -65,6 +68,32 @@ describe('image references and tags (properties)', () => {
         fc.pre(parsed(a).canonical !== parsed(b).canonical);
         expect(imageTagFor(parsed(a), 'ctx')).not.toBe(imageTagFor(parsed(b), 'ctx'));
         expect(imageTagFor(parsed(a), 'ctx')).not.toBe(imageTagFor(parsed(a), 'ctx2'));
+      }),
+    );
+  });
+
+  it('writes a canonical form that reads back as itself, on the same registry', () => {
+    fc.assert(
+      fc.property(validRef, (ref) => {
+        const again = parsed(parsed(ref).canonical);
+        expect(again.canonical).toBe(parsed(ref).canonical);
+        expect(again.domain).toBe(parsed(ref).domain);
+      }),
+    );
+  });
+
+  it('never lets a Docker Hub pattern allow a reference on another registry, whatever the wildcards', () => {
+    const hubPattern = fc
+      .tuple(fc.array(fc.constantFrom('*', '?', 'ubuntu', 'u*', '*u', 'library', 'lib*'), { minLength: 1, maxLength: 3 }), fc.option(fc.constantFrom('*', '2?.04', '*-slim'), { nil: undefined }))
+      .map(([path, tag]) => `${path.join('/')}${tag ? `:${tag}` : ''}`);
+    const otherRegistry = fc.constantFrom('ubuntu:5000', 'library:80', 'quay.io', 'docker.io.evil.example', 'localhost', 'localhost:5000', 'registry-1.docker.io', '[::1]', 'Ubuntu');
+    fc.assert(
+      fc.property(hubPattern, otherRegistry, validRef, (pattern, registry, ref) => {
+        const { path, tag } = parsed(ref);
+        const elsewhere = `${registry}/${path}${tag ? `:${tag}` : ''}`;
+        const reference = parsed(elsewhere);
+        expect(reference.domain).not.toBe('docker.io');
+        expect(isAllowedImage(reference, [pattern])).toBe(false);
       }),
     );
   });

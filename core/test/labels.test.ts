@@ -2,7 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { classifyLabels, type LabelPolicy } from '../src/labels.js';
 
 const policy: LabelPolicy = {
-  classes: { small: { cpu: 512, memory: 1024, spot: false }, medium: { cpu: 1024, memory: 2048, spot: true } },
+  classes: new Map([
+    ['small', { cpu: 512, memory: 1024, spot: false }],
+    ['medium', { cpu: 1024, memory: 2048, spot: true }],
+  ]),
   defaultClass: 'small',
   extraLabels: ['gpu-free'],
   allowedBaseImages: ['ubuntu:*', 'public.ecr.aws/docker/library/*', 'docker.io/library/debian:*'],
@@ -66,6 +69,52 @@ describe('classifyLabels (DESIGN §3)', () => {
     const verdict = classifyLabels(['self-hosted', label], policy);
     expect(verdict.kind).toBe('invalid');
     expect(verdict).toMatchObject({ reason: expect.stringContaining(why) });
+  });
+
+  describe('image labels are matched as the image they name, not as text (issue 14)', () => {
+    it.each([
+      ['image:ubuntu:5000/evil', 'docker.io/library/ubuntu:* does not cover registry ubuntu:5000'],
+      ['image:ubuntu:5000/ubuntu:22.04', 'registry ubuntu:5000'],
+      ['image:ubuntu:443/public.ecr.aws/docker/library/ubuntu', 'registry ubuntu:443'],
+      ['image:public.ecr.aws.evil.example/docker/library/ubuntu:24.04', 'a longer host'],
+      ['image:public.ecr.aws/docker/library/x/ubuntu:24.04', 'an extra path part'],
+      ['image:evil/ubuntu:24.04', 'another Docker Hub namespace'],
+      ['image:registry-1.docker.io/library/ubuntu:24.04', 'a registry the patterns do not name'],
+    ])('refuses %s (%s)', (label) => {
+      const verdict = classifyLabels(['self-hosted', label], policy);
+      expect(verdict).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('is not allowed') });
+    });
+
+    it.each([
+      ['image:docker.io/ubuntu:24.04', 'ubuntu:24.04'],
+      ['image:library/ubuntu:24.04', 'ubuntu:24.04'],
+      ['image:index.docker.io/library/ubuntu:22.04', 'ubuntu:*'],
+      [`image:ubuntu:24.04@sha256:${'a'.repeat(64)}`, 'ubuntu:*'],
+      ['image:public.ecr.aws/docker/library/debian:bookworm', 'public.ecr.aws/docker/library/*'],
+    ])('accepts %s (allowed by %s)', (label) => {
+      expect(classifyLabels(['self-hosted', label], policy)).toMatchObject({ kind: 'ours', baseImage: label.slice('image:'.length) });
+    });
+
+    it.each([
+      [`image:ubuntu@sha256:${'a'.repeat(32)}`, 'exactly 64'],
+      ['image:[::1]:5000/ubuntu', 'is not allowed'],
+      ['image:ubuntu:', 'the tag ""'],
+      ['image:ubuntu\n', 'whitespace'],
+    ])('refuses %j, saying why (%s)', (label, why) => {
+      expect(classifyLabels(['self-hosted', label], policy)).toMatchObject({ kind: 'invalid', reason: expect.stringContaining(why) });
+    });
+  });
+
+  describe('class names are own keys only (issue 14)', () => {
+    const prototypeNames = [...new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__'])];
+    it.each(prototypeNames)('answers class:%s as an unknown class', (name) => {
+      const verdict = classifyLabels(['self-hosted', `class:${name}`], policy);
+      expect(verdict).toEqual({ kind: 'invalid', reason: `label "class:${name}" names an unknown class; known classes: medium, small` });
+    });
+
+    it('never takes a prototype name as the default class either', () => {
+      expect(classifyLabels(['self-hosted'], { ...policy, defaultClass: 'constructor' })).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('unknown class') });
+    });
   });
 
   describe('architecture labels agree with runner_architecture', () => {

@@ -1,4 +1,4 @@
-import { isRunnerArchitecture, isWellFormedGlob, MAX_RUNNER_ID_LENGTH, type RunnerArchitecture } from '@runner-fleet/core';
+import { isRunnerArchitecture, MAX_RUNNER_ID_LENGTH, parseImagePattern, type RunnerArchitecture } from '@runner-fleet/core';
 
 /** The Lambda's configuration (DESIGN §7), read and checked once per cold start. */
 export interface Config {
@@ -97,7 +97,10 @@ export function readConfig(env: Env): Config {
 
   const allowedBaseImages = list('ALLOWED_BASE_IMAGES', { required: false });
   for (const pattern of allowedBaseImages) {
-    if (!isWellFormedGlob(pattern)) problems.push(`ALLOWED_BASE_IMAGES: "${pattern}" is not a well-formed image pattern`);
+    const parsed = parseImagePattern(pattern);
+    if (typeof parsed === 'string') {
+      problems.push(`ALLOWED_BASE_IMAGES: "${pattern}" is not a valid image pattern: ${parsed}; write [registry/]repository[:tag][@digest] with * or ? inside a part, e.g. public.ecr.aws/docker/library/ubuntu:*`);
+    }
   }
 
   const runnerArchitecture = optional('RUNNER_ARCHITECTURE', 'X86_64').toUpperCase();

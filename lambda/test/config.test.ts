@@ -55,6 +55,20 @@ describe('readConfig (DESIGN §7)', () => {
   });
 
   it('refuses a malformed base-image pattern', () => {
-    expect(() => readConfig({ ...valid, ALLOWED_BASE_IMAGES: 'ubuntu:*,bad pattern' })).toThrow(/"bad pattern" is not a well-formed image pattern/);
+    expect(() => readConfig({ ...valid, ALLOWED_BASE_IMAGES: 'ubuntu:*,bad pattern' })).toThrow(/"bad pattern" is not a valid image pattern: a pattern may use only letters/);
+  });
+
+  it('refuses base-image patterns that no reference could match, each with its reason and the fix, in one error', () => {
+    const read = () => readConfig({ ...valid, ALLOWED_BASE_IMAGES: 'ubuntu:*,Ubuntu:*,ubuntu//*,../*,ubuntu@md5:1' });
+    expect(read).toThrow(/"Ubuntu:\*" is not a valid image pattern: the repository path "Ubuntu" must be lower case/);
+    expect(read).toThrow(/"ubuntu\/\/\*" is not a valid image pattern: .*no empty part/);
+    expect(read).toThrow(/"\.\.\/\*" is not a valid image pattern: the registry host "\.\."/);
+    expect(read).toThrow(/"ubuntu@md5:1" is not a valid image pattern: the digest/);
+    expect(read).toThrow(/write \[registry\/\]repository\[:tag\]\[@digest\]/);
+  });
+
+  it('accepts patterns naming registries with ports, IPv6 hosts, ECR hosts and digests', () => {
+    const patterns = `localhost:5000/team/*,[::1]:5000/ubuntu:*,*.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/library/ubuntu:*,ubuntu@sha256:${'a'.repeat(64)},public.ecr.aws/docker/library/*`;
+    expect(readConfig({ ...valid, ALLOWED_BASE_IMAGES: patterns }).allowedBaseImages).toEqual(patterns.split(','));
   });
 });

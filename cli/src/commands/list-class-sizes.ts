@@ -23,7 +23,7 @@ export default class ListClassSizes extends BaseCommand<typeof ListClassSizes> {
     } catch (error) {
       throw new CliError(`The class-sizes parameter ${parameter} is malformed: ${(error as Error).message}. Fix runner_class_sizes in Terraform and apply.`, EXIT.badClassSizes);
     }
-    const classes = Object.entries(sizes)
+    const classes = [...sizes]
       .map(([name, s]) => ({ name, cpu: s.cpu, memory: s.memory, vcpu: s.cpu / 1024, memoryGiB: s.memory / 1024, spot: s.spot }))
       .sort((a, b) => a.cpu - b.cpu || a.memory - b.memory || a.name.localeCompare(b.name));
     await this.table({

@@ -1,4 +1,4 @@
-import { baseImageFamily, imageTagFor, parseImageReference, SUPPORTED_BASE_FAMILIES, type RecordRef } from '@runner-fleet/core';
+import { baseImageFamily, imageTagFor, isAllowedImage, parseImageReference, SUPPORTED_BASE_FAMILIES, type RecordRef } from '@runner-fleet/core';
 import type { Deps, QueuedRunner } from './ports.js';
 
 /** A failed build is not retried for this long: jobs for that image fail with its reason meanwhile. */
@@ -28,9 +28,17 @@ export async function resolveImage(runner: QueuedRunner, deps: Deps): Promise<Im
     return ensureBuilt(runner, { tag: config.runnerImageTag, image, baseImage: undefined, taskDefinition: async () => config.runnerTaskDefinition }, deps);
   }
   const ref = parseImageReference(runner.baseImage);
-  if (typeof ref === 'string' || !config.imageBuildProject) {
-    const reason = typeof ref === 'string' ? `label "image:${runner.baseImage}": ${ref}` : `label "image:${runner.baseImage}": dynamic images are disabled (IMAGE_BUILD_PROJECT is empty)`;
-    await store.advance(runner.runnerId, 'failed', { statusReason: reason });
+  // Checked again here, not only at ingress: a record or a replacement may outlive a change of the allow-list.
+  const refusal =
+    typeof ref === 'string'
+      ? ref
+      : !config.imageBuildProject
+        ? 'dynamic images are disabled (IMAGE_BUILD_PROJECT is empty)'
+        : !isAllowedImage(ref, config.allowedBaseImages)
+          ? `base image ${ref.canonical} is not allowed (ALLOWED_BASE_IMAGES: ${config.allowedBaseImages.join(', ') || 'none'})`
+          : undefined;
+  if (typeof ref === 'string' || refusal) {
+    await store.advance(runner.runnerId, 'failed', { statusReason: `label "image:${runner.baseImage}": ${refusal}` });
     return { kind: 'failed' };
   }
   // runner/Dockerfile is apt-based: refuse other families here, before a build is spent on them.
@@ -41,7 +49,8 @@ export async function resolveImage(runner: QueuedRunner, deps: Deps): Promise<Im
   }
   const tag = imageTagFor(ref, config.imageContextHash);
   const image = `${config.ecrRepositoryUrl}:${tag}`;
-  return ensureBuilt(runner, { tag, image, baseImage: runner.baseImage, taskDefinition: () => deps.images.taskDefinitionFor(tag) }, deps);
+  // The build pulls the canonical reference, the one that was matched: never a second reading of what was written.
+  return ensureBuilt(runner, { tag, image, baseImage: ref.canonical, taskDefinition: () => deps.images.taskDefinitionFor(tag) }, deps);
 }
 
 interface Wanted {

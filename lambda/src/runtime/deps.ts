@@ -74,7 +74,7 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
     const json = await readParameter(config.classSizesParam);
     if (policyCache?.json !== json) {
       const classes = parseClassSizes(json);
-      if (!classes[config.defaultClass]) throw new Error(`DEFAULT_CLASS "${config.defaultClass}" is not in the class sizes (${Object.keys(classes).join(', ')})`);
+      if (!classes.has(config.defaultClass)) throw new Error(`DEFAULT_CLASS "${config.defaultClass}" is not in the class sizes (${[...classes.keys()].join(', ')})`);
       policyCache = { json, policy: { classes, defaultClass: config.defaultClass, extraLabels: config.runnerExtraLabels, allowedBaseImages: config.allowedBaseImages, architecture: config.runnerArchitecture } };
     }
     return policyCache.policy;

@@ -221,7 +221,7 @@ export function makeDeps(
     bus: { publish: async () => {}, publishAll: async () => {} },
     images: new FakeImages(),
     webhookSecrets: async () => ['secret'],
-    labelPolicy: async () => ({ classes: { small: { cpu: 512, memory: 1024, spot: false } }, defaultClass: 'small', extraLabels: [], allowedBaseImages: [] }),
+    labelPolicy: async () => ({ classes: new Map([['small', { cpu: 512, memory: 1024, spot: false }]]), defaultClass: 'small', extraLabels: [], allowedBaseImages: [] }),
     log: silentLog,
     metrics: new RecordingMetrics(),
     now: () => clock.now,

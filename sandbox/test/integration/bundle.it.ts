@@ -118,7 +118,7 @@ describe('the built Lambda bundle', () => {
     expect(sandbox.problems).toEqual([]);
     const [build] = [...sandbox.codebuild.builds.values()];
     const tag = build!.environmentVariables.find((v) => v.name === 'IMAGE_TAG')!.value;
-    expect(await sandbox.store.getImageBuild(tag)).toMatchObject({ buildStatus: 'SUCCEEDED', baseImage: 'ubuntu:24.04' });
+    expect(await sandbox.store.getImageBuild(tag)).toMatchObject({ buildStatus: 'SUCCEEDED', baseImage: 'docker.io/library/ubuntu:24.04' });
     expect(await sandbox.store.get(`ecs-runner-${job.id}`)).toMatchObject({ status: 'completed', baseImage: 'ubuntu:24.04' });
   });
 

@@ -31,7 +31,8 @@ describe('dynamic runner images', () => {
     const [build] = [...sandbox.codebuild.builds.values()];
     expect(build).toMatchObject({ buildStatus: 'SUCCEEDED', projectName: 'runner-images' });
     const env = Object.fromEntries(build!.environmentVariables.map((v) => [v.name, v.value]));
-    expect(env.BASE_IMAGE).toBe('ubuntu:24.04');
+    // The build pulls the canonical reference that was matched against the allow-list, not a second reading of the label.
+    expect(env.BASE_IMAGE).toBe('docker.io/library/ubuntu:24.04');
     expect(env.IMAGE_TAG).toMatch(/^img-ubuntu-24\.04-[0-9a-f]{16}$/);
 
     for (const job of jobs) {
@@ -43,7 +44,7 @@ describe('dynamic runner images', () => {
     expect(tasks).toHaveLength(20);
     expect(new Set(tasks.map((t) => t.taskDefinitionArn)).size).toBe(1);
     expect(tasks[0]!.taskDefinitionArn).toMatch(new RegExp(`task-definition/runner-fleet-runner-${env.IMAGE_TAG!.slice(-16)}:1$`));
-    expect(await sandbox.store.getImageBuild(env.IMAGE_TAG!)).toMatchObject({ buildStatus: 'SUCCEEDED', baseImage: 'ubuntu:24.04' });
+    expect(await sandbox.store.getImageBuild(env.IMAGE_TAG!)).toMatchObject({ buildStatus: 'SUCCEEDED', baseImage: 'docker.io/library/ubuntu:24.04' });
   }, 60_000); // twenty jobs through a build: slow on a loaded machine, and no timing is asserted
 
   it('launches a second wave for the same image at once, with no build', async () => {
@@ -164,7 +165,7 @@ describe('an image build that never reports', () => {
     for (const id of ids) {
       const record = await sandbox.store.get(`ecs-runner-${id}`);
       expect(record?.status).toBe('failed');
-      expect(record?.statusReason).toMatch(/^image build .+ of debian:12 did not report within 45 minutes$/);
+      expect(record?.statusReason).toMatch(/^image build .+ of docker.io\/library\/debian:12 did not report within 45 minutes$/);
     }
     expect(await sandbox.store.getImageBuild(tag)).toMatchObject({ buildStatus: 'TIMED_OUT' });
     expect(sandbox.ecs.tasksStarted).toBe(0);
