@@ -1,5 +1,6 @@
 import { classifyLabels, runnerIdFor, type RunnerRecord } from '@runner-fleet/core';
 import { dispatchEventFor } from '../domain/dispatch-event.js';
+import { recordJobEndedBeforeQueued } from '../domain/job-progress.js';
 import type { Deps, WorkflowJobDetail } from '../domain/ports.js';
 import { decodeUtf8, MAX_BODY_BYTES, parsePayload } from '../webhook/body.js';
 import { reply, type WebhookRequest, type WebhookResponse } from '../webhook/http.js';
@@ -111,6 +112,11 @@ async function recordQueuedJob(
 
 async function forwardJobUpdate(event: WorkflowJobEvent, deliveryId: string, deps: Deps): Promise<WebhookResponse> {
   if (!(await deps.store.markDelivery(deliveryId))) return reply.duplicate();
+  // Before answering: a queued GitHub sends after this completed must find the job ended (DESIGN §4, job end
+  // before queued). The record stays even if the bus fails below: the job did end.
+  if (event.action === 'completed' && (await recordJobEndedBeforeQueued(event, deps))) {
+    deps.log.info('job ended before it was queued here; recorded so a late queued launches nothing');
+  }
   try {
     await deps.bus.publish({ action: event.action as WorkflowJobDetail['action'], deliveryId, repo: event.repo, installationId: event.installationId, job: event.job });
   } catch (error) {
