@@ -3,6 +3,7 @@ import { dispatchEventFor } from '../domain/dispatch-event.js';
 import { recordJobEndedBeforeQueued } from '../domain/job-progress.js';
 import type { Deps, WorkflowJobDetail } from '../domain/ports.js';
 import { decodeUtf8, MAX_BODY_BYTES, parsePayload } from '../webhook/body.js';
+import { readDeliveryHeaders } from '../webhook/headers.js';
 import { reply, type WebhookRequest, type WebhookResponse } from '../webhook/http.js';
 import { checkSignature, signatureHeaderProblem } from '../webhook/signature.js';
 import { parseWorkflowJob, type WorkflowJobEvent } from '../webhook/workflow-job.js';
@@ -15,7 +16,7 @@ const HANDLED_ACTIONS = new Set(['queued', 'in_progress', 'completed']);
  */
 export async function ingress(request: WebhookRequest, deps: Deps): Promise<WebhookResponse> {
   const { headers, body } = request;
-  if (body.length > MAX_BODY_BYTES) return reply.error(413, `body is ${body.length} bytes; GitHub deliveries are at most ${MAX_BODY_BYTES}`);
+  if (body.length > MAX_BODY_BYTES) return reply.error(413, `body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES} (API Gateway's HTTP API payload limit, 10 MB)`);
 
   const signature = headers['x-hub-signature-256'];
   const malformed = signatureHeaderProblem(signature);
@@ -26,10 +27,9 @@ export async function ingress(request: WebhookRequest, deps: Deps): Promise<Webh
   const refused = await checkSignature(text, signature, await deps.webhookSecrets());
   if (refused) return reply.error(401, refused);
 
-  const deliveryId = headers['x-github-delivery'];
-  const eventName = headers['x-github-event'];
-  if (!deliveryId) return reply.error(400, 'missing X-GitHub-Delivery header');
-  if (!eventName) return reply.error(400, 'missing X-GitHub-Event header');
+  const delivery = readDeliveryHeaders(headers);
+  if ('problem' in delivery) return reply.error(400, delivery.problem);
+  const { deliveryId, eventName } = delivery;
   deps.log.appendKeys({ deliveryId, githubEvent: eventName });
 
   const parsed = parsePayload(text, headers['content-type']);

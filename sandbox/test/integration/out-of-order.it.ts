@@ -80,12 +80,12 @@ describe('out-of-order and foreign workflow_job events', () => {
     // Every delivery twice (GitHub's redelivery, same id); the foreign jobs' completed first or at once with their queued.
     const deliveries: Array<() => Promise<unknown>> = [];
     for (const id of served) {
-      const deliveryId = `queued-${id}`;
+      const deliveryId = guid(1, id);
       deliveries.push(() => send(s, 'queued', id, {}, deliveryId), () => send(s, 'queued', id, {}, deliveryId));
     }
     for (const [n, id] of foreign.entries()) {
-      const completedId = `completed-${id}`;
-      const queuedId = `queued-${id}`;
+      const completedId = guid(3, id);
+      const queuedId = guid(1, id);
       const completed = () => send(s, 'completed', id, { runnerName: `other-fleet-${id}`, conclusion: 'success' }, completedId);
       const queued = () => send(s, 'queued', id, {}, queuedId);
       // Half the foreign jobs: completed answered before queued is sent. The other half: both at once.
@@ -117,6 +117,11 @@ describe('out-of-order and foreign workflow_job events', () => {
     for (const id of foreign.filter((_, n) => n % 2 === 0)) expect(tasksByRunner.get(`ecs-runner-${id}`)).toBeUndefined();
   });
 });
+
+/** A GUID-shaped delivery id, the same for the same kind and job (so a resend is GitHub's redelivery). */
+function guid(kind: number, jobId: number): string {
+  return `0000000${kind}-0000-4000-8000-${jobId.toString(16).padStart(12, '0')}`;
+}
 
 /** A fixed shuffle (the same order every run), so a failure can be replayed. */
 function shuffled<T>(items: T[]): T[] {
