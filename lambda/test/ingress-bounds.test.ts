@@ -3,7 +3,7 @@ import { sign } from '@octokit/webhooks-methods';
 import type { RunnerStore } from '@runner-fleet/core';
 import { ingress } from '../src/routes/ingress.js';
 import { MAX_BODY_BYTES } from '../src/webhook/body.js';
-import { makeDeps } from './support/fixtures.js';
+import { config, makeDeps } from './support/fixtures.js';
 
 /** A store that fails the test on any call: bad input must be refused before anything is stored. */
 const untouchableStore = new Proxy({} as RunnerStore, {
@@ -20,8 +20,11 @@ const queuedBody = (extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 
-async function deliver(body: string, headers: Record<string, string> = {}) {
-  const deps = makeDeps(untouchableStore, { now: new Date('2026-12-04T03:00:00Z') }, { bus: { publish: async () => Promise.reject(new Error('bus used')), publishAll: async () => Promise.reject(new Error('bus used')) } });
+async function deliver(body: string, headers: Record<string, string> = {}, from: { sourceIp?: string; allowedCidrs?: string[] } = {}) {
+  const deps = makeDeps(untouchableStore, { now: new Date('2026-12-04T03:00:00Z') }, {
+    config: { ...config, webhookAllowedCidrs: from.allowedCidrs ?? [] },
+    bus: { publish: async () => Promise.reject(new Error('bus used')), publishAll: async () => Promise.reject(new Error('bus used')) },
+  });
   return ingress(
     {
       headers: {
@@ -32,6 +35,7 @@ async function deliver(body: string, headers: Record<string, string> = {}) {
         ...headers,
       },
       body: Buffer.from(body, 'utf8'),
+      sourceIp: from.sourceIp,
     },
     deps,
   );
@@ -67,5 +71,32 @@ describe('webhook input bounds, checked before anything is stored', () => {
     expect(pong).toEqual({ statusCode: 200, body: { status: 'pong' } });
     const ignored = await deliver(JSON.stringify({ action: 'created' }), { 'x-github-event': 'e'.repeat(64), 'x-github-delivery': `${'F-0'.repeat(42)}ab` });
     expect(ignored).toEqual({ statusCode: 202, body: { status: 'ignored', reason: `event "${'e'.repeat(64)}" is not handled` } });
+  });
+});
+
+describe('the source-IP allow-list (WEBHOOK_ALLOWED_CIDRS), checked before the signature', () => {
+  const allowedCidrs = ['192.30.252.0/22', '2606:50c0::/32'];
+  const ping = JSON.stringify({ zen: 'Design for failure.' });
+
+  it('answers 403 to an address outside the list, signed or not, and stores nothing', async () => {
+    const signed = await deliver(queuedBody(), {}, { sourceIp: '203.0.113.9', allowedCidrs });
+    expect(signed).toEqual({ statusCode: 403, body: { status: 'error', reason: 'source address 203.0.113.9 is not in WEBHOOK_ALLOWED_CIDRS' } });
+    const unsigned = await deliver(queuedBody(), { 'x-hub-signature-256': '' }, { sourceIp: '2001:db8::1', allowedCidrs });
+    expect(unsigned).toEqual({ statusCode: 403, body: { status: 'error', reason: 'source address 2001:db8::1 is not in WEBHOOK_ALLOWED_CIDRS' } });
+  });
+
+  it('answers 403 when the list is on and API Gateway gave no source address', async () => {
+    expect((await deliver(ping, { 'x-github-event': 'ping' }, { allowedCidrs })).statusCode).toBe(403);
+  });
+
+  it('lets an address inside the list (IPv4 or IPv6) on to the signature check', async () => {
+    expect(await deliver(ping, { 'x-github-event': 'ping' }, { sourceIp: '192.30.252.41', allowedCidrs })).toEqual({ statusCode: 200, body: { status: 'pong' } });
+    expect(await deliver(ping, { 'x-github-event': 'ping' }, { sourceIp: '2606:50c0:8001::153', allowedCidrs })).toEqual({ statusCode: 200, body: { status: 'pong' } });
+    const unsigned = await deliver(ping, { 'x-github-event': 'ping', 'x-hub-signature-256': '' }, { sourceIp: '192.30.252.41', allowedCidrs });
+    expect(unsigned).toEqual({ statusCode: 401, body: { status: 'error', reason: 'missing X-Hub-Signature-256 header' } });
+  });
+
+  it('admits any address when the list is empty (the default)', async () => {
+    expect(await deliver(ping, { 'x-github-event': 'ping' }, { sourceIp: '203.0.113.9' })).toEqual({ statusCode: 200, body: { status: 'pong' } });
   });
 });

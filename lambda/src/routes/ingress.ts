@@ -6,6 +6,7 @@ import { decodeUtf8, MAX_BODY_BYTES, parsePayload } from '../webhook/body.js';
 import { readDeliveryHeaders } from '../webhook/headers.js';
 import { reply, type WebhookRequest, type WebhookResponse } from '../webhook/http.js';
 import { checkSignature, signatureHeaderProblem } from '../webhook/signature.js';
+import { sourceAllowList } from '../webhook/source-ip.js';
 import { parseWorkflowJob, type WorkflowJobEvent } from '../webhook/workflow-job.js';
 
 const HANDLED_ACTIONS = new Set(['queued', 'in_progress', 'completed']);
@@ -16,6 +17,12 @@ const HANDLED_ACTIONS = new Set(['queued', 'in_progress', 'completed']);
  */
 export async function ingress(request: WebhookRequest, deps: Deps): Promise<WebhookResponse> {
   const { headers, body } = request;
+  // Before anything else, the signature included: an address outside the allow-list learns nothing more.
+  const outsider = sourceAllowList(deps.config.webhookAllowedCidrs).refusal(request.sourceIp);
+  if (outsider) {
+    deps.log.warn('webhook refused by the source-IP allow-list', { sourceIp: request.sourceIp });
+    return reply.error(403, outsider);
+  }
   if (body.length > MAX_BODY_BYTES) return reply.error(413, `body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES} (API Gateway's HTTP API payload limit, 10 MB)`);
 
   const signature = headers['x-hub-signature-256'];

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { sign } from '@octokit/webhooks-methods';
 import { examplePayload, workflowJobPayload, type Sandbox } from '../../src/index.js';
 import { request } from 'node:http';
@@ -272,6 +272,33 @@ describe('POST /webhook contract', () => {
         expect(sandbox.ecs.tasksStarted).toBe(started);
       },
     );
+  });
+});
+
+describe('POST /webhook with a source-IP allow-list (WEBHOOK_ALLOWED_CIDRS)', () => {
+  const repo = 'octo-org/octo-repo';
+  const queued = (id = nextJobId()) => workflowJobPayload('queued', repo, { id, runId: id - 1, labels: ['self-hosted'] });
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+    sandbox = undefined;
+  });
+
+  it('answers 403 to a signed delivery from an address outside the list, and stores nothing', async () => {
+    // GitHub's hook ranges only: the sandbox's deliveries come from 127.0.0.1.
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', WEBHOOK_ALLOWED_CIDRS: '192.30.252.0/22,2606:50c0::/32' });
+    const answer = await sandbox.webhooks.send('workflow_job', queued());
+    expect(answer).toMatchObject({ status: 403, body: { status: 'error', reason: 'source address 127.0.0.1 is not in WEBHOOK_ALLOWED_CIDRS' } });
+    await sandbox.settle();
+    expect(await sandbox.allRecords()).toEqual([]);
+    expect(sandbox.awsCalls['DynamoDB.PutItem'] ?? 0).toBe(0);
+    expect(sandbox.ecs.tasksStarted).toBe(0);
+  });
+
+  it('accepts a delivery from an address inside the list', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', WEBHOOK_ALLOWED_CIDRS: '192.30.252.0/22,127.0.0.0/8' });
+    const answer = await sandbox.webhooks.send('workflow_job', queued());
+    expect(answer).toMatchObject({ status: 202, body: { status: 'accepted' } });
   });
 });
 
