@@ -65,6 +65,8 @@ module "control_plane" {
   github_auth    = local.github_auth
   webhook_secret = var.webhook_secret
   event_bus_name = local.event_bus_name
+
+  webhook_allowed_cidrs = var.webhook_allowed_cidrs
   github = {
     repo            = var.github_repo
     api_url         = var.github_api_url

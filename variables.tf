@@ -53,6 +53,17 @@ variable "webhook_secret" {
   }
 }
 
+variable "webhook_allowed_cidrs" {
+  description = "Source-IP allow-list of the webhook: CIDR blocks (IPv4 or IPv6) whose deliveries the Lambda handles; others get 403 before their signature is checked. Typically GitHub's webhook ranges, the `hooks` list of https://api.github.com/meta (they change: re-read them). Empty: off, only the signature decides."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for cidr in var.webhook_allowed_cidrs : can(cidrhost(cidr, 0))])
+    error_message = "webhook_allowed_cidrs: each entry must be a CIDR block such as \"192.30.252.0/22\" or \"2606:50c0::/32\" (address/prefix length); for GitHub's current ranges use: curl -s https://api.github.com/meta | jq .hooks"
+  }
+}
+
 variable "subnet_ids" {
   description = "Subnets the runner tasks run in (private subnets with a NAT gateway, or public ones with assign_public_ip = true)."
   type        = list(string)

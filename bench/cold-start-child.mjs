@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 // Run by control-plane.bench.ts in a fresh process: import the bundle, then
 // handle one signed queued webhook; prints how long each step took, as JSON.
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 
 const [bundle, secret, jobId] = process.argv.slice(2);
 const t0 = performance.now();
@@ -19,7 +19,7 @@ const result = await handler({
   headers: {
     'content-type': 'application/json',
     'x-github-event': 'workflow_job',
-    'x-github-delivery': `cold-${jobId}`,
+    'x-github-delivery': randomUUID(),
     'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
   },
   requestContext: { http: { method: 'POST', path: '/webhook' } },

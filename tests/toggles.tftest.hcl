@@ -22,6 +22,25 @@ run "dynamic_images_off_by_default" {
   }
 }
 
+run "webhook_allow_list_off_by_default" {
+  command = plan
+  assert {
+    condition     = module.control_plane.lambda_environment.WEBHOOK_ALLOWED_CIDRS == ""
+    error_message = "Without webhook_allowed_cidrs the allow-list is off (WEBHOOK_ALLOWED_CIDRS is empty)."
+  }
+}
+
+run "webhook_allow_list_on" {
+  command = plan
+  variables {
+    webhook_allowed_cidrs = ["192.30.252.0/22", "2606:50c0::/32"]
+  }
+  assert {
+    condition     = module.control_plane.lambda_environment.WEBHOOK_ALLOWED_CIDRS == "192.30.252.0/22,2606:50c0::/32"
+    error_message = "webhook_allowed_cidrs must reach the Lambda as WEBHOOK_ALLOWED_CIDRS, comma-separated, IPv4 and IPv6."
+  }
+}
+
 run "dynamic_images_on" {
   command = plan
   variables {

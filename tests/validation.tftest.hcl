@@ -232,3 +232,27 @@ run "stop_timeout_over_fargate_max" {
   }
   expect_failures = [var.runner_stop_timeout]
 }
+
+run "webhook_allowed_cidr_without_prefix" {
+  command = plan
+  variables {
+    webhook_allowed_cidrs = ["192.30.252.0/22", "192.30.252.1"]
+  }
+  expect_failures = [var.webhook_allowed_cidrs]
+}
+
+run "webhook_allowed_cidr_prefix_too_long" {
+  command = plan
+  variables {
+    webhook_allowed_cidrs = ["2606:50c0::/129"]
+  }
+  expect_failures = [var.webhook_allowed_cidrs]
+}
+
+run "webhook_allowed_cidr_not_an_address" {
+  command = plan
+  variables {
+    webhook_allowed_cidrs = ["hooks.github.com/22"]
+  }
+  expect_failures = [var.webhook_allowed_cidrs]
+}

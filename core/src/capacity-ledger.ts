@@ -42,15 +42,56 @@ export class CapacityLedger {
     return claimSlot();
   }
 
-  /** Frees the runner's slot; false when it held none. */
-  release(runnerId: string): Promise<boolean> {
+  /**
+   * Frees the runner's slot; false when it held none. With `claimedAt`, only
+   * the claim made then: not one that was taken over or made again since.
+   */
+  release(runnerId: string, claimedAt?: number): Promise<boolean> {
     return this.sendConditional(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { runnerId: CAPACITY_LEDGER_KEY },
         UpdateExpression: 'REMOVE holders.#runner',
-        ConditionExpression: 'attribute_exists(holders.#runner)',
+        ConditionExpression: claimedAt === undefined ? 'attribute_exists(holders.#runner)' : 'holders.#runner = :claimedAt',
         ExpressionAttributeNames: { '#runner': runnerId },
+        ...(claimedAt === undefined ? {} : { ExpressionAttributeValues: { ':claimedAt': claimedAt } }),
+      }),
+    );
+  }
+
+  /**
+   * When the runner's slot was claimed (epoch ms), undefined when it holds
+   * none. Claims are idempotent, so this is the first claim of the dispatches
+   * now sharing the slot: the start of the dispatch lease.
+   */
+  async claimedAt(runnerId: string): Promise<number | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { runnerId: CAPACITY_LEDGER_KEY },
+        ProjectionExpression: 'holders.#runner',
+        ExpressionAttributeNames: { '#runner': runnerId },
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Item?.holders as Record<string, number> | undefined)?.[runnerId];
+  }
+
+  /**
+   * Takes over a claim whose lease ran out (its dispatch died): the claim
+   * made at `claimedAt` becomes one made now. False when it is not that
+   * claim any more (freed, or taken over by another dispatch): exactly one
+   * of several racing take-overs, and housekeeping's release, wins.
+   */
+  takeOver(runnerId: string, claimedAt: number): Promise<boolean> {
+    return this.sendConditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { runnerId: CAPACITY_LEDGER_KEY },
+        UpdateExpression: 'SET holders.#runner = :now',
+        ConditionExpression: 'holders.#runner = :claimedAt',
+        ExpressionAttributeNames: { '#runner': runnerId },
+        ExpressionAttributeValues: { ':claimedAt': claimedAt, ':now': Math.max(this.now().getTime(), claimedAt + 1) },
       }),
     );
   }

@@ -1,4 +1,5 @@
 import { isRunnerArchitecture, MAX_RUNNER_ID_LENGTH, parseImagePattern, type RunnerArchitecture } from '@runner-fleet/core';
+import { parseCidr } from './webhook/source-ip.js';
 
 /** The Lambda's configuration (DESIGN §7), read and checked once per cold start. */
 export interface Config {
@@ -37,6 +38,8 @@ export interface Config {
   runnerExtraLabels: string[];
   runnerGroupId: number;
   recordRetentionDays: number;
+  /** Source-IP allow-list of the webhook (CIDR blocks, IPv4 or IPv6); empty: off, only the signature decides. */
+  webhookAllowedCidrs: string[];
 }
 
 export class ConfigError extends Error {
@@ -103,6 +106,12 @@ export function readConfig(env: Env): Config {
     }
   }
 
+  const webhookAllowedCidrs = list('WEBHOOK_ALLOWED_CIDRS', { required: false });
+  for (const cidr of webhookAllowedCidrs) {
+    const parsed = parseCidr(cidr);
+    if (typeof parsed === 'string') problems.push(`WEBHOOK_ALLOWED_CIDRS: ${parsed}`);
+  }
+
   const runnerArchitecture = optional('RUNNER_ARCHITECTURE', 'X86_64').toUpperCase();
   if (!isRunnerArchitecture(runnerArchitecture)) problems.push(`RUNNER_ARCHITECTURE must be X86_64 or ARM64 (got "${runnerArchitecture}")`);
 
@@ -136,6 +145,7 @@ export function readConfig(env: Env): Config {
     runnerExtraLabels: list('RUNNER_EXTRA_LABELS', { required: false }),
     runnerGroupId: integer('RUNNER_GROUP_ID', 1, 1),
     recordRetentionDays: integer('RECORD_RETENTION_DAYS', 30, 1),
+    webhookAllowedCidrs,
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

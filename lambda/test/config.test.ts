@@ -54,6 +54,21 @@ describe('readConfig (DESIGN §7)', () => {
     expect(readConfig({ ...valid, RUNNER_ARCHITECTURE: 'ARM64' }).runnerArchitecture).toBe('ARM64');
   });
 
+  it('reads WEBHOOK_ALLOWED_CIDRS (off unless set) and names every block that is not a CIDR', () => {
+    expect(readConfig(valid).webhookAllowedCidrs).toEqual([]);
+    expect(readConfig({ ...valid, WEBHOOK_ALLOWED_CIDRS: ' 192.30.252.0/22, 2606:50c0::/32 ' }).webhookAllowedCidrs).toEqual(['192.30.252.0/22', '2606:50c0::/32']);
+    let caught: unknown;
+    try {
+      readConfig({ ...valid, WEBHOOK_ALLOWED_CIDRS: '192.30.252.0,10.0.0.0/33' });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as ConfigError).problems).toEqual([
+      'WEBHOOK_ALLOWED_CIDRS: "192.30.252.0" is not a CIDR block (address/prefix, e.g. 192.30.252.0/22 or 2606:50c0::/32)',
+      'WEBHOOK_ALLOWED_CIDRS: "10.0.0.0/33": the prefix length must be 0–32',
+    ]);
+  });
+
   it('refuses a malformed base-image pattern', () => {
     expect(() => readConfig({ ...valid, ALLOWED_BASE_IMAGES: 'ubuntu:*,bad pattern' })).toThrow(/"bad pattern" is not a valid image pattern: a pattern may use only letters/);
   });

@@ -64,6 +64,21 @@ describe('job progress and task state', () => {
     expect(await table.store.get('ecs-runner-999001')).toMatchObject({ status: 'cancelled', statusReason: expect.stringContaining('before it was queued here') });
   });
 
+  it("cancels a runner not launched yet when another fleet's runner ran its job", async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const { record, detail } = await queuedJob(table.store, table.clock);
+    await recordJobCompleted(update(detail, 'completed', { runnerName: 'other-fleet-7', conclusion: 'success' }), deps);
+    expect(await table.store.get(record.runnerId)).toMatchObject({ status: 'cancelled', conclusion: 'success', statusReason: expect.stringContaining('other-fleet-7') });
+  });
+
+  it('keeps a runner not launched yet when another runner of ours ran its job (it serves that runner’s job)', async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const mine = await queuedJob(table.store, table.clock);
+    const other = await queuedJob(table.store, table.clock);
+    await recordJobCompleted(update(other.detail, 'completed', { runnerName: mine.record.runnerId, conclusion: 'success' }), deps);
+    expect((await table.store.get(other.record.runnerId))?.status).toBe('queued');
+  });
+
   it('moves RUNNING to idle and a clean exit after a job to completed', async () => {
     const deps = makeDeps(table.store, table.clock);
     const { record } = await queuedJob(table.store, table.clock);

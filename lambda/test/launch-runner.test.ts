@@ -84,6 +84,64 @@ describe('launchRunner (queued → starting)', () => {
     expect(spec.clientToken).not.toBe(runnerId);
   });
 
+  describe('the dispatch lease, counted from the claim', () => {
+    /** A dispatch that claimed the slot and registered the runner at `clock`, then died before RunTask. */
+    const diedAfterRegistering = async (deps: ReturnType<typeof makeDeps>, clock: { now: Date }) => {
+      const { record, detail } = await queuedJob(store, clock);
+      const runnerId = record.runnerId;
+      expect(await store.capacity.claim(runnerId, 10)).toBe(true);
+      await deps.github.generateJitConfig({ name: runnerId });
+      return { record, detail, runnerId, staleId: deps.github.registered.get(runnerId)!.id };
+    };
+
+    it('dispatches the runner once the lease has passed since the claim, however recently its record was written', async () => {
+      const clock = table.clock;
+      const deps = makeDeps(store, clock);
+      const claimedAt = new Date(clock.now);
+      const { record, detail, runnerId, staleId } = await diedAfterRegistering(deps, clock);
+      // Writes after the claim (a refill's, housekeeping's) are not the claim: they do not extend the lease.
+      const stored = await withClock(clock, claimedAt.getTime() + DISPATCH_LEASE_MS - 5_000, () => store.patch(record, { statusReason: 'a runner slot is free; dispatching' }));
+
+      await withClock(clock, claimedAt.getTime() + DISPATCH_LEASE_MS + 1_000, () => launchRunner(detail, { ...detail.runner!, version: stored.version }, deps));
+
+      expect(deps.github.calls).toContain(`deleteRunner ${staleId}`);
+      expect(await store.get(runnerId)).toMatchObject({ status: 'starting', githubRunnerId: deps.github.registered.get(runnerId)!.id });
+      expect(deps.tasks.started.has(runnerId)).toBe(true);
+    });
+
+    it('keeps the claim while it waits out the lease, so waiting does not restart the lease', async () => {
+      const clock = table.clock;
+      const deps = makeDeps(store, clock);
+      const claimedAt = clock.now.getTime();
+      const { detail, runnerId } = await diedAfterRegistering(deps, clock);
+
+      await withClock(clock, claimedAt + 30_000, () => expect(launchRunner(detail, detail.runner!, deps)).rejects.toBeInstanceOf(RetryableError));
+      expect((await store.capacity.holders()).get(runnerId)).toBe(claimedAt);
+      expect(deps.tasks.started.size).toBe(0);
+
+      await withClock(clock, claimedAt + DISPATCH_LEASE_MS + 1_000, () => launchRunner(detail, detail.runner!, deps));
+      expect((await store.get(runnerId))?.status).toBe('starting');
+    });
+
+    it('lets one of two dispatches that find the same stale registration replace it; the other retries', async () => {
+      const clock = table.clock;
+      const deps = makeDeps(store, clock);
+      const claimedAt = clock.now.getTime();
+      const { detail, runnerId, staleId } = await diedAfterRegistering(deps, clock);
+
+      const outcomes = await withClock(clock, claimedAt + DISPATCH_LEASE_MS + 1_000, () =>
+        Promise.allSettled([launchRunner(detail, detail.runner!, deps), launchRunner(detail, detail.runner!, deps)]),
+      );
+
+      expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect((outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(RetryableError);
+      expect(deps.github.calls.filter((c) => c === `deleteRunner ${staleId}`)).toHaveLength(1);
+      expect(deps.tasks.calls.filter((c) => c === `run ${runnerId}`)).toHaveLength(1);
+      // The winner's claim is a new one: its own lease starts now.
+      expect((await store.capacity.holders()).get(runnerId)).toBe(claimedAt + DISPATCH_LEASE_MS + 1_000);
+    });
+  });
+
   it('waits with a backoff when ECS starts no task: counts the attempt, unregisters the runner and frees its slot', async () => {
     const deps = makeDeps(store, table.clock);
     const { detail } = await queuedJob(store, table.clock);
@@ -182,3 +240,14 @@ describe('launchRunner (queued → starting)', () => {
     expect(await store.get(record.runnerId)).toMatchObject({ status: 'busy', taskArn: deps.tasks.started.get(record.runnerId)!.taskArn, githubRunnerId: expect.any(Number) });
   });
 });
+
+/** Runs `act` with the injected clock (the store's and the deps') set to `atMs`, then sets it back. */
+async function withClock<T>(clock: { now: Date }, atMs: number, act: () => Promise<T>): Promise<T> {
+  const before = clock.now;
+  clock.now = new Date(atMs);
+  try {
+    return await act();
+  } finally {
+    clock.now = before;
+  }
+}

@@ -46,6 +46,7 @@ locals {
     RUNNER_GROUP_ID        = tostring(var.github.runner_group_id)
     RECORD_RETENTION_DAYS  = tostring(var.record_retention_days)
     LOG_LEVEL              = var.log_level
+    WEBHOOK_ALLOWED_CIDRS  = join(",", var.webhook_allowed_cidrs)
     NODE_OPTIONS           = "--enable-source-maps"
   }
 }

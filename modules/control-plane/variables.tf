@@ -104,6 +104,17 @@ variable "log_level" {
   default     = "INFO"
 }
 
+variable "webhook_allowed_cidrs" {
+  description = "Source-IP allow-list of the webhook: CIDR blocks (IPv4 or IPv6) whose deliveries the Lambda handles; others get 403 before their signature is checked. Typically GitHub's webhook ranges, the `hooks` list of https://api.github.com/meta (they change: re-read them). Empty: off, only the signature decides."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for cidr in var.webhook_allowed_cidrs : can(cidrhost(cidr, 0))])
+    error_message = "webhook_allowed_cidrs: each entry must be a CIDR block such as \"192.30.252.0/22\" or \"2606:50c0::/32\" (address/prefix length); for GitHub's current ranges use: curl -s https://api.github.com/meta | jq .hooks"
+  }
+}
+
 variable "api_throttling" {
   description = "API Gateway stage throttling for POST /webhook."
   type = object({

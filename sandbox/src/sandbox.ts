@@ -28,6 +28,7 @@ import { loadEventPatterns } from './event-patterns.js';
 import { Autopilot, type AutopilotChaos } from './github/autopilot.js';
 import { GitHubSimulator } from './github/github-simulator.js';
 import { WebhookSender } from './github/webhooks.js';
+import { API_GATEWAY_MAX_PAYLOAD_BYTES, readBodyWithin, refuseTooLarge } from './limited-body.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -178,7 +179,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (url.startsWith('/github/') || url === '/github') {
       return github.handle(req, res, url.slice('/github'.length) || '/', await readBody(req));
     }
-    if (req.method === 'POST' && (url === '/webhook' || url.startsWith('/webhook?'))) return handleWebhook(req, res, await readBody(req));
+    if (req.method === 'POST' && (url === '/webhook' || url.startsWith('/webhook?'))) {
+      const body = await readBodyWithin(req, API_GATEWAY_MAX_PAYLOAD_BYTES);
+      return body === 'too-large' ? refuseTooLarge(req, res, API_GATEWAY_MAX_PAYLOAD_BYTES) : handleWebhook(req, res, body);
+    }
     const target = req.headers['x-amz-target'];
     if (req.method === 'POST' && typeof target === 'string') {
       const [prefix, operation = ''] = target.split('.');

@@ -1,4 +1,4 @@
-import { isActive, isOurRunnerName, isTerminal, StaleRecordError, type RunnerRecord, type RunnerStatus } from '@runner-fleet/core';
+import { isActive, isOurRunnerName, isTerminal, isWaitingForLaunch, StaleRecordError, type RunnerRecord, type RunnerStatus } from '@runner-fleet/core';
 import { fillFreeSlots } from './capacity.js';
 import { replaceStrandedJobs, STRANDED_LOOKBACK_MS } from './stranded-jobs.js';
 import { dispatchEventFor } from './dispatch-event.js';
@@ -177,7 +177,11 @@ async function redispatchLostQueued(deps: Deps, queued: RunnerRecord[], report: 
 /**
  * Slots whose runner is not active: its record ended by a path that could not
  * release (an operator's terminate racing a claim), or it never left the
- * queue within the dispatch lease (the dispatch died after claiming).
+ * queue within the dispatch lease (the dispatch died after claiming). The
+ * release is conditional on the claim read, so a dispatch that took the claim
+ * over meanwhile keeps it. A waiting runner's registration, if its dead
+ * dispatch left one, goes with the slot: otherwise the next dispatch, under a
+ * fresh claim, would find it and wait out a new lease, again and again.
  */
 async function freeLeakedSlots(deps: Deps, withTasks: RunnerRecord[], report: HousekeepingReport): Promise<void> {
   const now = deps.now().getTime();
@@ -186,11 +190,18 @@ async function freeLeakedSlots(deps: Deps, withTasks: RunnerRecord[], report: Ho
     if (now - claimedAt < DISPATCH_LEASE_MS || active.has(runnerId)) continue;
     const record = await deps.store.get(runnerId);
     if (record && isActive(record.status)) continue;
-    if (await deps.store.capacity.release(runnerId)) {
-      deps.log.warn('freed a runner slot whose runner is not active', { runnerId, status: record?.status ?? 'no record' });
-      report.leakedSlotsFreed++;
-    }
+    if (!(await deps.store.capacity.release(runnerId, claimedAt))) continue;
+    deps.log.warn('freed a runner slot whose runner is not active', { runnerId, status: record?.status ?? 'no record' });
+    report.leakedSlotsFreed++;
+    if (record && isWaitingForLaunch(record.status)) await removeLeftoverRegistration(runnerId, deps);
   }
+}
+
+async function removeLeftoverRegistration(runnerId: string, deps: Deps): Promise<void> {
+  const leftover = await deps.github.findRunner(runnerId);
+  if (!leftover) return;
+  const outcome = await deps.github.deleteRunner(leftover.id);
+  deps.log.warn('removed the registration a dead dispatch left behind', { runnerId, githubRunnerId: leftover.id, outcome });
 }
 
 /**

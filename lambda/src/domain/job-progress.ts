@@ -18,15 +18,49 @@ export async function recordJobStarted(detail: WorkflowJobDetail, deps: Deps): P
 }
 
 /**
- * completed: the runner that ran the job is done with it. A job that ended
- * before any runner took it (cancelled, skipped) cancels its own runner while
- * that runner is not launched yet; a job that ended before it was queued here
- * leaves a terminal record, so a late `queued` starts nothing.
+ * The terminal record a job leaves when it ended before its `queued` was
+ * recorded here: it holds the job's runner id, so a late (or redelivered)
+ * `queued` finds it taken and starts nothing. Written by ingress as it
+ * answers the `completed` delivery (so a `queued` that GitHub sends after it
+ * is refused, whatever the bus does meanwhile), and again by dispatch.
+ * False when the job's runner record already exists.
+ */
+export function recordJobEndedBeforeQueued(event: Pick<WorkflowJobDetail, 'repo' | 'job'>, deps: Pick<Deps, 'store' | 'config' | 'now'>): Promise<boolean> {
+  const { job } = event;
+  const conclusion = job.conclusion ?? 'unknown';
+  const now = deps.now().toISOString();
+  return deps.store.create({
+    runnerId: runnerIdFor(deps.config.runnerNamePrefix, job.id),
+    status: 'cancelled',
+    statusReason: `job ${job.id} ended (${conclusion}${job.runnerName ? ` on runner ${job.runnerName}` : ''}) before it was queued here; no runner launched`,
+    repo: event.repo,
+    jobId: job.id,
+    runId: job.runId,
+    runAttempt: job.runAttempt,
+    jobName: job.name,
+    workflowName: job.workflowName,
+    labels: job.labels,
+    conclusion,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: now,
+    version: 1,
+  });
+}
+
+/**
+ * completed: the runner that ran the job is done with it. The job's own
+ * runner, while it is not launched yet, is cancelled when no runner of ours
+ * ran the job (it was cancelled before pickup, or another fleet's runner ran
+ * it); when another runner of ours ran it, the own runner stays to serve the
+ * job that runner was launched for. A job that ended before it was queued
+ * here leaves a terminal record, so a late `queued` starts nothing.
  */
 export async function recordJobCompleted(detail: WorkflowJobDetail, deps: Deps): Promise<void> {
   const { job } = detail;
   const { store, config, log } = deps;
   const conclusion = job.conclusion ?? 'unknown';
+  const ranOnOurs = isOurRunnerName(config.runnerNamePrefix, job.runnerName);
   if (isOurRunnerName(config.runnerNamePrefix, job.runnerName)) {
     const result = await store.advance(job.runnerName, 'completed', {
       conclusion,
@@ -42,37 +76,19 @@ export async function recordJobCompleted(detail: WorkflowJobDetail, deps: Deps):
   for (let attempt = 1; attempt <= 3; attempt++) {
     const own = await store.get(ownRunnerId);
     if (!own) {
-      const now = deps.now().toISOString();
-      const created = await store.create({
-        runnerId: ownRunnerId,
-        status: 'cancelled',
-        statusReason: `job ${job.id} ended (${conclusion}) before it was queued here; no runner launched`,
-        repo: detail.repo,
-        jobId: job.id,
-        runId: job.runId,
-        runAttempt: job.runAttempt,
-        jobName: job.name,
-        workflowName: job.workflowName,
-        labels: job.labels,
-        conclusion,
-        createdAt: now,
-        updatedAt: now,
-        finishedAt: now,
-        version: 1,
-      });
-      if (created) return;
+      if (await recordJobEndedBeforeQueued(detail, deps)) return;
       continue; // queued was recorded meanwhile: look again
     }
-    if (job.runnerName === null) {
-      if (isWaitingForLaunch(own.status)) {
-        await cancelWaiting(own, conclusion, `job ${job.id} ended (${conclusion}) before a runner took it`, deps);
-      } else {
-        // Its runner is up and may take another queued job; idle runners are reaped by housekeeping.
-        log.info('job ended before pickup; its runner stays available to other jobs', { runnerId: ownRunnerId, status: own.status });
-      }
-      // Its own runner ran another job, so replacements may have been launched for it: they are not needed now.
-      if (own.assignedJobId !== undefined && own.assignedJobId !== job.id) await cancelReplacements(job.id, conclusion, deps);
+    if (ranOnOurs) return;
+    const by = job.runnerName === null ? 'before a runner took it' : `on runner ${job.runnerName}, not one of this fleet's`;
+    if (isWaitingForLaunch(own.status)) {
+      await cancelWaiting(own, conclusion, `job ${job.id} ended (${conclusion}) ${by}`, deps);
+    } else {
+      // Its runner is up and may take another queued job; idle runners are reaped by housekeeping.
+      log.info('job ended without our runner; its runner stays available to other jobs', { runnerId: ownRunnerId, status: own.status, runnerName: job.runnerName });
     }
+    // Its own runner ran another job, so replacements may have been launched for it: they are not needed now.
+    if (own.assignedJobId !== undefined && own.assignedJobId !== job.id) await cancelReplacements(job.id, conclusion, deps);
     return;
   }
 }

@@ -5,11 +5,16 @@ import { LAUNCH_BACKOFF_BASE_MS, retryLaunchLater, waitForSlot } from './capacit
 import { resolveImage } from './resolve-image.js';
 
 /**
- * A JIT runner registered less than this long ago may belong to a dispatch
- * that is still running (Lambda's timeout is well below it); older ones are
- * leftovers of an attempt that died before RunTask.
+ * A JIT runner registered by a dispatch whose slot claim is younger than
+ * this may belong to a dispatch that is still running (Lambda's timeout is
+ * well below it); older ones are leftovers of an attempt that died before
+ * RunTask. Counted from the claim (the capacity ledger's claim time), never
+ * from the record's last write: refills and other writes do not extend it.
  */
 export const DISPATCH_LEASE_MS = 120_000;
+
+/** Another dispatch of the same runner holds the slot and may still be launching: retry later, keeping the claim. */
+class LeaseHeldError extends RetryableError {}
 
 /**
  * queued → starting: claim a runner slot, register a JIT runner, start its
@@ -33,7 +38,8 @@ export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunn
   } catch (error) {
     // GitHub failed before RunTask, or ECS answered and started nothing: no task holds the slot. After an
     // ambiguous RunTask failure (a timeout) a task may exist: the slot stays until the retry finds out.
-    if (!(error instanceof AmbiguousLaunchError)) await store.capacity.release(runner.runnerId);
+    // While another dispatch holds the lease the claim is its too: kept, so its lease keeps counting from the claim.
+    if (!(error instanceof AmbiguousLaunchError) && !(error instanceof LeaseHeldError)) await store.capacity.release(runner.runnerId);
     throw error instanceof AmbiguousLaunchError ? error.original : error;
   }
   if (outcome.kind === 'no-task') {
@@ -172,9 +178,15 @@ async function resumeEarlierAttempt(detail: WorkflowJobDetail, runner: QueuedRun
     deps.log.info('runner no longer waits for a launch; nothing to do', { status: record?.status });
     return { kind: !record || isTerminal(record.status) ? ('ended' as const) : ('started' as const) };
   }
-  const age = deps.now().getTime() - Date.parse(record.updatedAt);
+  const claimedAt = await deps.store.capacity.claimedAt(runner.runnerId);
+  if (claimedAt === undefined) throw new RetryableError(`runner ${runner.runnerId} lost its slot while resuming an earlier dispatch; retrying later`);
+  const age = deps.now().getTime() - claimedAt;
   if (age < DISPATCH_LEASE_MS) {
-    throw new RetryableError(`runner ${runner.runnerId} was registered ${Math.round(age / 1000)} s ago by another dispatch; retrying later`);
+    throw new LeaseHeldError(`runner ${runner.runnerId} was registered by a dispatch that claimed its slot ${Math.round(age / 1000)} s ago; retrying later`);
+  }
+  // The earlier dispatch is dead: take its claim over (one racing dispatch, or housekeeping's release, wins).
+  if (!(await deps.store.capacity.takeOver(runner.runnerId, claimedAt))) {
+    throw new LeaseHeldError(`runner ${runner.runnerId}: another dispatch took over the stale registration; retrying later`);
   }
   const stale = await deps.github.findRunner(runner.runnerId, detail.installationId);
   if (stale) await deps.github.deleteRunner(stale.id, detail.installationId);
@@ -185,7 +197,7 @@ async function resumeEarlierAttempt(detail: WorkflowJobDetail, runner: QueuedRun
     runnerGroupId: deps.config.runnerGroupId,
     installationId: detail.installationId,
   });
-  if (jit === 'exists') throw new RetryableError(`runner ${runner.runnerId} was registered again concurrently; retrying later`);
+  if (jit === 'exists') throw new LeaseHeldError(`runner ${runner.runnerId} was registered again concurrently; retrying later`);
   return jit;
 }
 

@@ -1,9 +1,12 @@
 import { classifyLabels, runnerIdFor, type RunnerRecord } from '@runner-fleet/core';
 import { dispatchEventFor } from '../domain/dispatch-event.js';
+import { recordJobEndedBeforeQueued } from '../domain/job-progress.js';
 import type { Deps, WorkflowJobDetail } from '../domain/ports.js';
 import { decodeUtf8, MAX_BODY_BYTES, parsePayload } from '../webhook/body.js';
+import { readDeliveryHeaders } from '../webhook/headers.js';
 import { reply, type WebhookRequest, type WebhookResponse } from '../webhook/http.js';
 import { checkSignature, signatureHeaderProblem } from '../webhook/signature.js';
+import { sourceAllowList } from '../webhook/source-ip.js';
 import { parseWorkflowJob, type WorkflowJobEvent } from '../webhook/workflow-job.js';
 
 const HANDLED_ACTIONS = new Set(['queued', 'in_progress', 'completed']);
@@ -14,7 +17,13 @@ const HANDLED_ACTIONS = new Set(['queued', 'in_progress', 'completed']);
  */
 export async function ingress(request: WebhookRequest, deps: Deps): Promise<WebhookResponse> {
   const { headers, body } = request;
-  if (body.length > MAX_BODY_BYTES) return reply.error(413, `body is ${body.length} bytes; GitHub deliveries are at most ${MAX_BODY_BYTES}`);
+  // Before anything else, the signature included: an address outside the allow-list learns nothing more.
+  const outsider = sourceAllowList(deps.config.webhookAllowedCidrs).refusal(request.sourceIp);
+  if (outsider) {
+    deps.log.warn('webhook refused by the source-IP allow-list', { sourceIp: request.sourceIp });
+    return reply.error(403, outsider);
+  }
+  if (body.length > MAX_BODY_BYTES) return reply.error(413, `body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES} (API Gateway's HTTP API payload limit, 10 MB)`);
 
   const signature = headers['x-hub-signature-256'];
   const malformed = signatureHeaderProblem(signature);
@@ -25,10 +34,9 @@ export async function ingress(request: WebhookRequest, deps: Deps): Promise<Webh
   const refused = await checkSignature(text, signature, await deps.webhookSecrets());
   if (refused) return reply.error(401, refused);
 
-  const deliveryId = headers['x-github-delivery'];
-  const eventName = headers['x-github-event'];
-  if (!deliveryId) return reply.error(400, 'missing X-GitHub-Delivery header');
-  if (!eventName) return reply.error(400, 'missing X-GitHub-Event header');
+  const delivery = readDeliveryHeaders(headers);
+  if ('problem' in delivery) return reply.error(400, delivery.problem);
+  const { deliveryId, eventName } = delivery;
   deps.log.appendKeys({ deliveryId, githubEvent: eventName });
 
   const parsed = parsePayload(text, headers['content-type']);
@@ -111,6 +119,11 @@ async function recordQueuedJob(
 
 async function forwardJobUpdate(event: WorkflowJobEvent, deliveryId: string, deps: Deps): Promise<WebhookResponse> {
   if (!(await deps.store.markDelivery(deliveryId))) return reply.duplicate();
+  // Before answering: a queued GitHub sends after this completed must find the job ended (DESIGN §4, job end
+  // before queued). The record stays even if the bus fails below: the job did end.
+  if (event.action === 'completed' && (await recordJobEndedBeforeQueued(event, deps))) {
+    deps.log.info('job ended before it was queued here; recorded so a late queued launches nothing');
+  }
   try {
     await deps.bus.publish({ action: event.action as WorkflowJobDetail['action'], deliveryId, repo: event.repo, installationId: event.installationId, job: event.job });
   } catch (error) {

@@ -1,5 +1,9 @@
-/** GitHub caps webhook payloads at 25 MB; anything larger is not a GitHub delivery. */
-export const MAX_BODY_BYTES = 25 * 1024 * 1024;
+/**
+ * API Gateway HTTP APIs refuse payloads over 10 MB (a quota that cannot be
+ * raised), so nothing larger reaches the Lambda through it; the Lambda
+ * refuses the same, whatever sits in front of it. (GitHub caps its payloads at 25 MB.)
+ */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 

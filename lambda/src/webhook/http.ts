@@ -1,9 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
-/** A webhook delivery as the control plane sees it: lower-cased headers and the raw body bytes. */
+/** A webhook delivery as the control plane sees it: lower-cased headers, the raw body bytes, and who sent it. */
 export interface WebhookRequest {
   headers: Record<string, string>;
   body: Buffer;
+  /** The client address API Gateway saw (requestContext.http.sourceIp): the TCP peer, not a forwarded-for header. */
+  sourceIp?: string;
 }
 
 export interface WebhookResponse {
@@ -17,7 +19,11 @@ export function fromApiGateway(event: APIGatewayProxyEventV2): WebhookRequest {
     if (value !== undefined) headers[name.toLowerCase()] = value;
   }
   const raw = event.body ?? '';
-  return { headers, body: event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8') };
+  return {
+    headers,
+    body: event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8'),
+    sourceIp: event.requestContext?.http?.sourceIp,
+  };
 }
 
 export function toApiGateway(response: WebhookResponse): APIGatewayProxyStructuredResultV2 {

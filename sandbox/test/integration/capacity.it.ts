@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { workflowJobPayload, type Sandbox } from '../../src/index.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CAPACITY_LEDGER_KEY } from '@runner-fleet/core/store';
+import { SANDBOX_PAT } from '../../src/defaults.js';
 import { backdate, nextJobId, startTestSandbox, tableClient, TIME_SCALE } from './harness.js';
 
 const ACTIVE = new Set(['starting', 'idle', 'busy']);
@@ -76,6 +77,47 @@ describe('the MAX_RUNNERS cap', () => {
     expect([...(await sandbox.store.capacity.holders()).keys()]).toEqual([`ecs-runner-${id}`]);
     expect(sandbox.metrics.total('LeakedSlotsFreed')).toBe(1);
   });
+
+  it('dispatches a runner whose earlier dispatch died after claiming its slot and registering it', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
+    const s = sandbox;
+    // GitHub is down through every retry of the dispatch: the job stays queued, lost, with no slot.
+    s.github.faults.downUntil = Date.now() + 600_000;
+    const id = nextJobId();
+    const runnerId = `ecs-runner-${id}`;
+    await s.webhooks.send('workflow_job', workflowJobPayload('queued', repo, { id, runId: id, labels: ['self-hosted'] }));
+    await s.settle();
+    s.github.faults.downUntil = 0;
+    // What a dispatch that died after registering leaves: its claim (3 minutes old) and the runner's registration.
+    await tableClient(s).send(
+      new UpdateCommand({
+        TableName: s.controlPlaneEnv.RUNNER_TABLE,
+        Key: { runnerId: CAPACITY_LEDGER_KEY },
+        UpdateExpression: 'SET holders = :holders, kind = :kind',
+        ExpressionAttributeValues: { ':holders': { [runnerId]: Date.now() - 3 * 60_000 }, ':kind': 'capacity' },
+      }),
+    );
+    const registered = await fetch(`${s.controlPlaneEnv.GITHUB_API_URL}/repos/${repo}/actions/runners/generate-jitconfig`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SANDBOX_PAT}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: runnerId, runner_group_id: 1, labels: ['self-hosted'] }),
+    });
+    expect(registered.status).toBe(201);
+    const staleId = s.github.findRunnerByName(runnerId)!.id;
+
+    // Housekeeping frees the slot whose lease ran out, with the registration it stood for; the lost job is dispatched again.
+    await s.runHousekeeping();
+    await s.settle();
+    expect(s.github.findRunnerByName(runnerId)).toBeUndefined();
+    await backdate(s, runnerId, ['updatedAt'], 11);
+    await s.runHousekeeping();
+    await s.settle();
+
+    expect(await s.store.get(runnerId)).toMatchObject({ status: 'idle', redispatches: 1 });
+    expect(s.github.findRunnerByName(runnerId)?.id).not.toBe(staleId);
+    expect(s.ecs.tasksStarted).toBe(1);
+    expect([...(await s.store.capacity.holders()).keys()]).toEqual([runnerId]);
+  }, 60_000 * TIME_SCALE);
 });
 
 describe('faults on the way to a task', () => {

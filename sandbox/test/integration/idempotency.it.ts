@@ -17,7 +17,7 @@ describe('exactly one task per job', () => {
     const id = nextJobId();
     const payload = workflowJobPayload('queued', repo, job(id));
     const answers = [];
-    for (let i = 0; i < 3; i++) answers.push((await sandbox.webhooks.send('workflow_job', payload, { deliveryId: 'same-delivery' })).body.status);
+    for (let i = 0; i < 3; i++) answers.push((await sandbox.webhooks.send('workflow_job', payload, { deliveryId: '9a1b2c3d-0000-4000-8000-000000000001' })).body.status);
     await sandbox.settle();
     expect(answers).toEqual(['accepted', 'duplicate', 'duplicate']);
     expect(sandbox.awsCalls['ECS.RunTask']).toBe(1);

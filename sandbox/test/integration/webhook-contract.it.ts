@@ -1,7 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { sign } from '@octokit/webhooks-methods';
 import { examplePayload, workflowJobPayload, type Sandbox } from '../../src/index.js';
+import { request } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { nextJobId, startTestSandbox } from './harness.js';
+
+/** API Gateway HTTP APIs refuse payloads over 10 MB (HTTP API quotas); so do the Lambda and the sandbox. */
+const MAX_WEBHOOK_BODY_BYTES = 10 * 1024 * 1024;
 
 /** DESIGN §8: every row of the webhook contract, and the bad inputs of issue 2, through the sandbox's HTTP endpoint. */
 describe('POST /webhook contract', () => {
@@ -24,7 +29,7 @@ describe('POST /webhook contract', () => {
     return sandbox.webhooks.sendRaw(body, {
       'content-type': 'application/json',
       'x-github-event': 'workflow_job',
-      'x-github-delivery': `raw-${nextJobId()}`,
+      'x-github-delivery': randomUUID(),
       'x-hub-signature-256': await sign(sandbox.webhookSecret, body.toString('latin1') || ' '),
       ...headers,
     });
@@ -102,10 +107,59 @@ describe('POST /webhook contract', () => {
       await expectNothingChanged();
     });
 
-    it('answers 413 to a body over 25 MB', async () => {
-      const padding = 'x'.repeat(25 * 1024 * 1024);
-      const answer = await sandbox.webhooks.send('workflow_job', { ...queued(['self-hosted']), padding });
+    it('answers 413 to a body over 10 MB, the most API Gateway passes on', async () => {
+      const payload = queued(['self-hosted']);
+      const padding = 'x'.repeat(MAX_WEBHOOK_BODY_BYTES - JSON.stringify({ ...payload, padding: '' }).length + 1);
+      const answer = await sandbox.webhooks.send('workflow_job', { ...payload, padding });
+      expect(answer).toMatchObject({ status: 413, body: { status: 'error', reason: expect.stringContaining('10485760') } });
+      await expectNothingChanged();
+    });
+
+    it('refuses a streamed 11 MB body with 413 while reading it', async () => {
+      const answer = await streamBody(sandbox.webhookUrl, 11 * 1024 * 1024);
       expect(answer.status).toBe(413);
+      expect(answer.body).toMatchObject({ status: 'error', reason: expect.stringContaining('10485760') });
+      await expectNothingChanged();
+    });
+
+    it('stops reading a streamed body at the limit: the process does not grow by what is offered', async () => {
+      const offered = 200 * 1024 * 1024;
+      const before = process.memoryUsage().rss;
+      const answer = await streamBody(sandbox.webhookUrl, offered);
+      const grownBy = process.memoryUsage().rss - before;
+      // The figure for the report (rss moves with the garbage collector; the bound below is far from it).
+      process.stdout.write(`streamed body: ${(answer.sent / 1048576).toFixed(1)} MB of ${offered / 1048576} MB sent before the 413; rss grew by ${(grownBy / 1048576).toFixed(1)} MB\n`);
+      expect(answer.status).toBe(413);
+      expect(answer.sent).toBeLessThan(offered);
+      expect(grownBy).toBeLessThan(offered / 2);
+      await expectNothingChanged();
+    });
+
+    it('answers 400 to an X-GitHub-Delivery longer than 128 characters, before anything is stored', async () => {
+      for (const action of ['queued', 'in_progress'] as const) {
+        for (const length of [129, 2048]) {
+          const id = nextJobId();
+          const payload = workflowJobPayload(action, repo, { id, runId: id - 1, labels: ['self-hosted'], runnerName: action === 'queued' ? null : `ecs-runner-${id}` });
+          const answer = await sandbox.webhooks.send('workflow_job', payload, { deliveryId: 'a'.repeat(length) });
+          expect(answer).toMatchObject({ status: 400, body: { status: 'error', reason: `X-GitHub-Delivery is ${length} characters; GitHub's delivery ids are GUIDs of at most 128` } });
+        }
+      }
+      await expectNothingChanged();
+    });
+
+    it('answers 400 to an X-GitHub-Delivery that is not a GUID (hex digits and dashes)', async () => {
+      for (const deliveryId of ['delivery#1', 'not-a-guid', '72d3162e cc78', '72d3162e-cc78-11e3-81ab-4c9367dc095\u00e9']) {
+        const answer = await sandbox.webhooks.send('workflow_job', queued(['self-hosted']), { deliveryId });
+        expect(answer).toMatchObject({ status: 400, body: { status: 'error', reason: 'X-GitHub-Delivery must be a GUID: hex digits and dashes' } });
+      }
+      await expectNothingChanged();
+    });
+
+    it('answers 400 to an X-GitHub-Event that is no GitHub event name, or longer than 64 characters', async () => {
+      for (const event of ['Workflow_Job', 'workflow-job', 'workflow_job;drop', 'w'.repeat(65)]) {
+        const answer = await sandbox.webhooks.send(event, queued(['self-hosted']));
+        expect(answer).toMatchObject({ status: 400, body: { status: 'error', reason: expect.stringMatching(/^X-GitHub-Event /) } });
+      }
       await expectNothingChanged();
     });
 
@@ -151,6 +205,13 @@ describe('POST /webhook contract', () => {
   });
 
   describe('answered deliveries', () => {
+    it('accepts a body of exactly 10 MB', async () => {
+      const payload = queued(['self-hosted']);
+      const padding = 'x'.repeat(MAX_WEBHOOK_BODY_BYTES - JSON.stringify({ ...payload, padding: '' }).length);
+      const answer = await sandbox.webhooks.send('workflow_job', { ...payload, padding });
+      expect(answer).toMatchObject({ status: 202, body: { status: 'accepted' } });
+    });
+
     it('answers ping with pong, as JSON or form-encoded', async () => {
       expect(await sandbox.webhooks.send('ping', examplePayload('ping'))).toMatchObject({ status: 200, body: { status: 'pong' } });
       expect(await sandbox.webhooks.send('ping', examplePayload('ping'), { form: true })).toMatchObject({ status: 200, body: { status: 'pong' } });
@@ -171,7 +232,7 @@ describe('POST /webhook contract', () => {
       const answer = await sandbox.webhooks.sendRaw(Buffer.from(body), {
         'Content-Type': 'application/x-www-form-urlencoded',
         'X-GitHub-Event': 'workflow_job',
-        'X-GITHUB-DELIVERY': `mixed-${nextJobId()}`,
+        'X-GITHUB-DELIVERY': randomUUID().toUpperCase(),
         'X-Hub-Signature-256': await sign(sandbox.webhookSecret, body),
       });
       expect(answer).toMatchObject({ status: 202, body: { status: 'accepted' } });
@@ -213,3 +274,64 @@ describe('POST /webhook contract', () => {
     );
   });
 });
+
+describe('POST /webhook with a source-IP allow-list (WEBHOOK_ALLOWED_CIDRS)', () => {
+  const repo = 'octo-org/octo-repo';
+  const queued = (id = nextJobId()) => workflowJobPayload('queued', repo, { id, runId: id - 1, labels: ['self-hosted'] });
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+    sandbox = undefined;
+  });
+
+  it('answers 403 to a signed delivery from an address outside the list, and stores nothing', async () => {
+    // GitHub's hook ranges only: the sandbox's deliveries come from 127.0.0.1.
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', WEBHOOK_ALLOWED_CIDRS: '192.30.252.0/22,2606:50c0::/32' });
+    const answer = await sandbox.webhooks.send('workflow_job', queued());
+    expect(answer).toMatchObject({ status: 403, body: { status: 'error', reason: 'source address 127.0.0.1 is not in WEBHOOK_ALLOWED_CIDRS' } });
+    await sandbox.settle();
+    expect(await sandbox.allRecords()).toEqual([]);
+    expect(sandbox.awsCalls['DynamoDB.PutItem'] ?? 0).toBe(0);
+    expect(sandbox.ecs.tasksStarted).toBe(0);
+  });
+
+  it('accepts a delivery from an address inside the list', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', WEBHOOK_ALLOWED_CIDRS: '192.30.252.0/22,127.0.0.0/8' });
+    const answer = await sandbox.webhooks.send('workflow_job', queued());
+    expect(answer).toMatchObject({ status: 202, body: { status: 'accepted' } });
+  });
+});
+
+/**
+ * POSTs `size` bytes to `url` in 64 KB chunks made as they are sent (the sender never holds the
+ * body), and stops sending once the answer arrives. Returns the answer and how much was sent.
+ */
+function streamBody(url: string, size: number): Promise<{ status: number; body: unknown; sent: number }> {
+  const chunk = Buffer.alloc(64 * 1024, 0x78);
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_job', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` } });
+    req.on('response', (res) => {
+      answered = true;
+      const parts: Buffer[] = [];
+      res.on('data', (part: Buffer) => parts.push(part));
+      res.on('end', () => {
+        req.destroy(); // the answer is in: stop sending, and close, as GitHub's sender would
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(parts).toString('utf8') || 'null'), sent });
+      });
+      res.on('error', reject);
+    });
+    // Once the server has answered and closed, the rest of the body cannot be written: that is expected.
+    req.on('error', (error) => (answered ? undefined : reject(error)));
+    const write = () => {
+      while (!answered && sent < size) {
+        const part = chunk.subarray(0, Math.min(chunk.length, size - sent));
+        sent += part.length;
+        if (!req.write(part)) return void req.once('drain', write);
+      }
+      if (!answered) req.end();
+    };
+    write();
+  });
+}
