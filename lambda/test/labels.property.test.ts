@@ -106,7 +106,7 @@ describe('labels from outside never reach RunTask unsized or from an unallowed r
     const published: WorkflowJobDetail[] = [];
     const withBus = { ...deps, bus: { publish: async (d: WorkflowJobDetail) => void published.push(d), publishAll: async (ds: WorkflowJobDetail[]) => void published.push(...ds) } };
     const response = await ingress(
-      { headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': `fuzz-${id}`, 'x-hub-signature-256': await sign('secret', body), 'content-type': 'application/json' }, body: Buffer.from(body) },
+      { headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`, 'x-hub-signature-256': await sign('secret', body), 'content-type': 'application/json' }, body: Buffer.from(body) },
       withBus,
     );
     for (const detail of published) await dispatch(detail, withBus);
