@@ -39,6 +39,8 @@ export class Autopilot {
   private pendingSends = 0;
   /** Runner processes that will end before taking a job, each with its exit code (the next one first). */
   private readonly earlyExits: number[] = [];
+  /** While set (holdJobs), started jobs wait here instead of finishing after their run time. */
+  private heldJobs: Array<() => void> | undefined;
 
   constructor(
     private readonly github: GitHubSimulator,
@@ -61,6 +63,19 @@ export class Autopilot {
    */
   exitBeforeJob(count: number, exitCode: number): void {
     for (let i = 0; i < count; i++) this.earlyExits.push(exitCode);
+  }
+
+  /**
+   * Jobs taken from now on run until the returned function is called (then for their usual
+   * time): a test can queue a backlog behind busy runners with no slot freeing meanwhile.
+   */
+  holdJobs(): () => void {
+    const held: Array<() => void> = [];
+    this.heldJobs = held;
+    return () => {
+      if (this.heldJobs === held) this.heldJobs = undefined;
+      for (const finish of held.splice(0)) finish();
+    };
   }
 
   /** A workflow run queues a job: GitHub records it and sends `queued`. */
@@ -171,7 +186,7 @@ export class Autopilot {
     if (task) this.log(task, `Running job: ${job.name}`);
     const reversed = this.options.chaos?.outOfOrder?.(job.id) ?? false;
     if (!reversed) void this.notify('in_progress', job);
-    this.later(this.options.jobMs, async () => {
+    const finish = () => this.later(this.options.jobMs, async () => {
       if (job.status !== 'in_progress') return;
       Object.assign(job, { status: 'completed', conclusion: 'success' });
       if (task) this.log(task, `Job ${job.name} completed with result: Succeeded`);
@@ -182,6 +197,8 @@ export class Autopilot {
       this.taskOfRunner.delete(runner.id);
       this.ecs.exitTask(taskArn, 0);
     });
+    if (this.heldJobs) this.heldJobs.push(finish);
+    else finish();
   }
 
   /** Sends the job's webhook (as `shown`, when it is delivered late and the job has moved on since). */
