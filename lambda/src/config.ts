@@ -37,6 +37,10 @@ export interface Config {
   runnerExtraLabels: string[];
   runnerGroupId: number;
   recordRetentionDays: number;
+  /** SSM path under which each runner's JIT config waits for its task (`<path>/<runnerId>/<digest>`). */
+  jitParameterPath: string;
+  /** KMS key of those SecureStrings; empty: the account's aws/ssm key. */
+  jitKmsKeyId: string;
 }
 
 export class ConfigError extends Error {
@@ -100,6 +104,12 @@ export function readConfig(env: Env): Config {
     if (!isWellFormedGlob(pattern)) problems.push(`ALLOWED_BASE_IMAGES: "${pattern}" is not a well-formed image pattern`);
   }
 
+  // SSM names: letters, digits, . - _ and /; the aws and ssm prefixes are reserved.
+  const jitParameterPath = optional('JIT_PARAMETER_PATH', `/${runnerNamePrefix}/jit`);
+  if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(jitParameterPath) || /^\/(aws|ssm)(\/|$)/i.test(jitParameterPath) || jitParameterPath.length > 512) {
+    problems.push(`JIT_PARAMETER_PATH must be an SSM path like /<name_prefix>/jit (letters, digits, . - _ between slashes, no trailing slash, not under /aws or /ssm; got "${jitParameterPath}")`);
+  }
+
   const runnerArchitecture = optional('RUNNER_ARCHITECTURE', 'X86_64').toUpperCase();
   if (!isRunnerArchitecture(runnerArchitecture)) problems.push(`RUNNER_ARCHITECTURE must be X86_64 or ARM64 (got "${runnerArchitecture}")`);
 
@@ -133,6 +143,8 @@ export function readConfig(env: Env): Config {
     runnerExtraLabels: list('RUNNER_EXTRA_LABELS', { required: false }),
     runnerGroupId: integer('RUNNER_GROUP_ID', 1, 1),
     recordRetentionDays: integer('RECORD_RETENTION_DAYS', 30, 1),
+    jitParameterPath,
+    jitKmsKeyId: env.JIT_KMS_KEY_ID?.trim() ?? '',
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
