@@ -29,7 +29,7 @@ variable "default_size" {
 }
 
 variable "runner_container_name" {
-  description = "Name of the runner container in the task definition (receives RUNNER_JITCONFIG)."
+  description = "Name of the runner container in the task definition (receives RUNNER_JITCONFIG_PARAMETER, the name of its JIT config in SSM)."
   type        = string
   default     = "runner"
 }
