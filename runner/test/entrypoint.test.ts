@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 const RUNNER = fileURLToPath(new URL('..', import.meta.url));
 const ENTRYPOINT = join(RUNNER, 'entrypoint.sh');
 const FETCH = join(RUNNER, 'jit-config.py');
+/** python3 starts, and the fetcher backs off between tries (0.5 + 1 + 2 s): more than jest's 5 s on a loaded machine. */
+const SLOW_MS = 60_000;
 
 /** A runner directory whose run.sh stands in for the real one: it records how it was started. */
 function standIn(script: string): string {
@@ -161,7 +163,7 @@ describe('runner/entrypoint.sh (with a stand-in run.sh; no Docker engine here)',
       expect(env).toContain(`ACTIONS_RUNNER_INPUT_JITCONFIG=${CONFIG}\n`);
       expect(readFileSync(join(dir, 'args'), 'utf8')).toBe('0\n');
       expect(out.stdout + out.stderr).not.toContain(CONFIG);
-    });
+    }, SLOW_MS);
 
     it('also finds the credentials the ECS way (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) on 169.254.170.2', () => {
       // There is no ECS agent here: the fetcher asks the link-local endpoint and gives up (unreachable 69, refused 78).
@@ -169,7 +171,7 @@ describe('runner/entrypoint.sh (with a stand-in run.sh; no Docker engine here)',
       expect(out.stderr).toContain('http://169.254.170.2/v2/credentials/abc');
       expect([69, 78]).toContain(out.status);
       expect(out.stdout).toBe('');
-    });
+    }, SLOW_MS);
 
     it('exits 78 without starting the runner when the parameter is gone (used, or never stored), naming it', async () => {
       seen.length = 0;
@@ -178,7 +180,7 @@ describe('runner/entrypoint.sh (with a stand-in run.sh; no Docker engine here)',
       expect(out.status).toBe(78);
       expect(out.stderr).toContain(`runner-jit-config: cannot take the JIT config from ${PARAMETER}: SSM GetParameter answered 400 ParameterNotFound`);
       expect(existsSync(join(dir, 'started'))).toBe(false);
-    });
+    }, SLOW_MS);
 
     it('exits 78 when the task has no role (no credentials), saying so', async () => {
       const dir = standIn('echo started > "$(dirname "$0")/started"');
@@ -186,7 +188,7 @@ describe('runner/entrypoint.sh (with a stand-in run.sh; no Docker engine here)',
       expect(out.status).toBe(78);
       expect(out.stderr).toContain('no task role credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is not set');
       expect(existsSync(join(dir, 'started'))).toBe(false);
-    });
+    }, SLOW_MS);
 
     it('retries an SSM that does not answer, then exits 69 without starting the runner and without the config in any output', async () => {
       stored.set(PARAMETER, CONFIG);
@@ -197,6 +199,6 @@ describe('runner/entrypoint.sh (with a stand-in run.sh; no Docker engine here)',
       expect(out.stderr.match(/retrying/g)).toHaveLength(3);
       expect(existsSync(join(dir, 'started'))).toBe(false);
       expect(out.stdout + out.stderr).not.toContain(CONFIG);
-    });
+    }, SLOW_MS);
   });
 });
