@@ -213,13 +213,22 @@ run "ecs_fleet_least_privilege" {
   }
 
   assert {
-    condition = jsondecode(aws_iam_role_policy.runner_jit_config.policy).Statement == [{
+    condition = [for s in jsondecode(aws_iam_role_policy.runner_jit_config.policy).Statement : s if s.Effect == "Allow"] == [{
       Sid      = "TakeJitConfig"
       Effect   = "Allow"
       Action   = ["ssm:GetParameter", "ssm:DeleteParameter"]
       Resource = "arn:aws:ssm:eu-west-1:123456789012:parameter/fleet/jit/*"
     }]
     error_message = "Beyond what the operator attaches, the runner task role may only read and delete parameters under /<name_prefix>/jit/ (by name: no listing)."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.runner_jit_config.policy).Statement : s if s.Effect == "Deny"] == [
+      { Sid = "NoOtherWayToJitConfigs", Effect = "Deny", NotAction = ["ssm:GetParameter", "ssm:DeleteParameter"], Resource = "arn:aws:ssm:eu-west-1:123456789012:parameter/fleet/jit/*" },
+      { Sid = "NoListingOfJitConfigs", Effect = "Deny", Action = ["ssm:DescribeParameters"], Resource = "*" },
+      { Sid = "NoReadingOfRunnerTasks", Effect = "Deny", Action = ["ecs:DescribeTasks"], Resource = "arn:aws:ecs:eu-west-1:123456789012:task/fleet/*" },
+    ]
+    error_message = "Whatever runner_task_policy_arns attach, a job may not list JIT parameters, read them another way, or read the fleet's tasks (their overrides name the parameters)."
   }
 
   assert {

@@ -76,12 +76,32 @@ resource "aws_iam_role_policy" "runner_jit_config" {
     Version = "2012-10-17"
     Statement = concat(
       [{
-        # Names only: no GetParametersByPath or DescribeParameters, so a task cannot list other runners' configs,
-        # and a name holds a digest of its config, so it cannot be guessed either.
+        # By name only, and a name holds a digest of its config, so another runner's cannot be guessed.
         Sid      = "TakeJitConfig"
         Effect   = "Allow"
         Action   = ["ssm:GetParameter", "ssm:DeleteParameter"]
         Resource = local.jit_parameters_arn
+        },
+        {
+          # Whatever runner_task_policy_arns attach (ReadOnlyAccess allows ssm:Get*), no other way to a pending config:
+          # no listing by path, no history, no batch reads; no DescribeParameters (it lists names), no DescribeTasks
+          # on this cluster (the overrides name each runner's parameter).
+          Sid       = "NoOtherWayToJitConfigs"
+          Effect    = "Deny"
+          NotAction = ["ssm:GetParameter", "ssm:DeleteParameter"]
+          Resource  = local.jit_parameters_arn
+        },
+        {
+          Sid      = "NoListingOfJitConfigs"
+          Effect   = "Deny"
+          Action   = ["ssm:DescribeParameters"]
+          Resource = "*" # DescribeParameters takes no resource ARN.
+        },
+        {
+          Sid      = "NoReadingOfRunnerTasks"
+          Effect   = "Deny"
+          Action   = ["ecs:DescribeTasks"]
+          Resource = "arn:${data.aws_partition.current.partition}:ecs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:task/${aws_ecs_cluster.this.name}/*"
       }],
       var.kms_key_arn == null ? [] : [{
         # The fleet's key encrypts other secrets too: decrypt only what SSM decrypts for a JIT parameter.
