@@ -338,7 +338,7 @@ variable "lambda_runtime" {
 }
 
 variable "runner_task_policy_arns" {
-  description = "IAM policy ARNs attached to the runner task role (the jobs' AWS identity, which has no permissions otherwise)."
+  description = "IAM policy ARNs attached to the runner task role (the jobs' AWS identity; otherwise it may only read and delete its JIT config under /<name_prefix>/jit/ in SSM)."
   type        = list(string)
   default     = []
 }

@@ -147,9 +147,12 @@ console.log('image test: all checks passed');
 
 async function imageChecks() {
   const secret = 'jit-secret-eyJrZXkiOiJwcml2YXRlIn0';
+  const secretSha = createHash('sha256').update(secret).digest('hex');
 
   const none = run('podman', ['run', '--rm', IMAGE]);
-  check('without a JIT config the container exits 78 with a clear error', none.status === 78 && none.stderr.includes('RUNNER_JITCONFIG is not set'), `${none.status} ${none.stderr}`);
+  check('without a JIT config the container exits 78 with a clear error', none.status === 78 && none.stderr.includes('RUNNER_JITCONFIG_PARAMETER is not set'), `${none.status} ${none.stderr}`);
+
+  await ssmChecks(secret, secretSha);
 
   const step = ['echo "uid=$(id -u)"', 'sudo -n true && echo sudo=ok', 'env | sed "s/^/env: /"',
     ...TOOLS.map((t) => `command -v ${t} >/dev/null && echo "tool=${t}"`)].join('; ');
@@ -157,8 +160,8 @@ async function imageChecks() {
   const logs = must('podman', ['logs', job]);
   await stop(job, 30);
   const stepOut = /--- job step begin ---\n([\s\S]*)--- job step end ---/.exec(logs)?.[1] ?? '';
-  check('the listener is started with run --jitconfig <config>', logs.includes(`listener: args run --jitconfig ${secret}`), logs);
-  check('the JIT config is not in the job step environment', stepOut.includes('env: ') && !stepOut.includes('RUNNER_JITCONFIG') && !stepOut.includes(secret), stepOut);
+  check('for a local run (RUNNER_JITCONFIG) the listener gets the config in its environment, not on its command line', logs.includes('listener: args run\n') && logs.includes(`listener: jitconfig sha256 ${secretSha}`) && !logs.includes(secret), logs);
+  check('the JIT config is not in the job step environment', stepOut.includes('env: ') && !stepOut.includes('RUNNER_JITCONFIG') && !stepOut.includes('ACTIONS_RUNNER_INPUT_JITCONFIG') && !stepOut.includes(secret), stepOut);
   check('the job step runs as a non-root user', /uid=(\d+)/.exec(stepOut)?.[1] !== undefined && /uid=(\d+)/.exec(stepOut)[1] !== '0', stepOut);
   check('the runner user has passwordless sudo', stepOut.includes('sudo=ok'), stepOut);
   const absent = TOOLS.filter((t) => !stepOut.includes(`tool=${t}\n`));
@@ -194,6 +197,66 @@ async function imageChecks() {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`${name}: the listener never became ready:\n${run('podman', ['logs', id]).stdout}`);
+  }
+}
+
+/**
+ * The control plane's way: RUNNER_JITCONFIG_PARAMETER names a SecureString. A stub of the ECS
+ * credentials endpoint and of SSM on 127.0.0.1 (the container shares the host's network) holds it;
+ * the job step asks the stub whether the parameter still exists, and prints its own environment.
+ */
+async function ssmChecks(secret, secretSha) {
+  const name = '/runner-test/jit/runner-test-1/0123456789abcdef0123456789abcdef';
+  const token = 'container-authorization-token';
+  const keys = { AccessKeyId: 'ASIATASKROLE', SecretAccessKey: 'task-role-secret', Token: 'task-role-session' };
+  const parameters = new Map([[name, secret]]);
+  const calls = [];
+  const stub = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const target = req.headers['x-amz-target'];
+      calls.push({ path: req.url, target, body, authorization: req.headers.authorization ?? '', sessionToken: req.headers['x-amz-security-token'] });
+      const json = (status, value) => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(value));
+      if (req.url === '/credentials') return req.headers.authorization === token ? json(200, { ...keys, Expiration: new Date(Date.now() + 3600_000).toISOString() }) : json(401, {});
+      if (req.url === '/probe') return json(200, { stillStored: parameters.has(name) });
+      const input = JSON.parse(body || '{}');
+      if (!parameters.has(input.Name)) return json(400, { __type: 'ParameterNotFound', message: '' });
+      if (target === 'AmazonSSM.GetParameter') return json(200, { Parameter: { Name: input.Name, Type: 'SecureString', Value: input.WithDecryption ? parameters.get(input.Name) : 'AQICAH-ciphertext' } });
+      if (target === 'AmazonSSM.DeleteParameter') return parameters.delete(input.Name), json(200, {});
+      return json(400, { __type: 'UnknownOperationException', message: String(target) });
+    });
+  });
+  await new Promise((resolve) => stub.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${stub.address().port}`;
+  const taskEnv = (parameter) => ['--network', 'host', '-e', `RUNNER_JITCONFIG_PARAMETER=${parameter}`, '-e', 'AWS_REGION=eu-west-1',
+    '-e', `AWS_CONTAINER_CREDENTIALS_FULL_URI=${base}/credentials`, '-e', `AWS_CONTAINER_AUTHORIZATION_TOKEN=${token}`, '-e', `AWS_ENDPOINT_URL_SSM=${base}`];
+  try {
+    const step = [`curl -s ${base}/probe | sed "s/^/probe: /"; echo`, 'env | sed "s/^/env: /"', 'tr "\\0" "\\n" < /proc/self/environ | sed "s/^/environ: /"'].join('; ');
+    const started = await spawnAsync('podman', ['run', '-d', ...taskEnv(name), '-e', `FAKE_JOB_STEP=${step}`, IMAGE]);
+    if (started.status !== 0) throw new Error(`podman run failed: ${started.output}`);
+    const id = started.output.trim().split('\n').pop();
+    let logs = '';
+    for (let i = 0; i < 600 && !logs.includes('listener: ready'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      logs = run('podman', ['logs', id]).stdout;
+    }
+    await stop(id, 30);
+    const stepOut = /--- job step begin ---\n([\s\S]*)--- job step end ---/.exec(logs)?.[1] ?? '';
+    const ssm = calls.filter((c) => c.target);
+    check('the entrypoint reads the SecureString (decrypted) with the task role and deletes it before the listener starts',
+      ssm.map((c) => c.target).join() === 'AmazonSSM.GetParameter,AmazonSSM.DeleteParameter' && JSON.parse(ssm[0].body).WithDecryption === true
+        && ssm.every((c) => c.authorization.startsWith('AWS4-HMAC-SHA256 Credential=ASIATASKROLE/') && c.sessionToken === keys.Token)
+        && !parameters.has(name) && stepOut.includes('probe: {"stillStored":false}'), `${JSON.stringify(calls)}\n${stepOut}`);
+    check('the listener gets the config from the parameter', logs.includes(`listener: jitconfig sha256 ${secretSha}`) && logs.includes('listener: args run\n'), logs);
+    check('neither the job step environment nor its /proc/self/environ holds the config', stepOut.includes('env: ') && stepOut.includes('environ: ')
+      && !stepOut.includes(secret) && !stepOut.includes('ACTIONS_RUNNER_INPUT_JITCONFIG') && !logs.includes(secret), stepOut);
+
+    // Asynchronously: the stub in this process must keep answering while the container runs.
+    const missing = await spawnAsync('podman', ['run', '--rm', ...taskEnv(`${name}-gone`), IMAGE]);
+    check('a parameter that is gone (used, never stored) stops the container with exit 78 before any listener starts', missing.status === 78 && missing.output.includes('ParameterNotFound') && !missing.output.includes('listener: launch'), `exit ${missing.status}\n${missing.output}`);
+  } finally {
+    stub.close();
   }
 }
 

@@ -18,7 +18,7 @@ const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'sandbox', '
 /** botocore service name → the operations the sandbox's simulator of it answers. */
 export const SIMULATED_OPERATIONS = {
   ecs: ['CreateCluster', 'ListClusters', 'DescribeClusters', 'RegisterTaskDefinition', 'DescribeTaskDefinition', 'RunTask', 'DescribeTasks', 'ListTasks', 'StopTask'],
-  ssm: ['PutParameter', 'GetParameter', 'GetParameters', 'DeleteParameter'],
+  ssm: ['PutParameter', 'GetParameter', 'GetParameters', 'GetParametersByPath', 'DeleteParameter', 'DeleteParameters'],
   events: ['CreateEventBus', 'ListEventBuses', 'PutRule', 'PutTargets', 'PutEvents'],
   logs: ['CreateLogGroup', 'CreateLogStream', 'PutLogEvents', 'DescribeLogStreams', 'GetLogEvents'],
   ecr: ['DescribeImages'],

@@ -103,6 +103,16 @@ run "control_plane_least_privilege" {
   }
 
   assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.lambda.policy).Statement : s if s.Sid == "RunnerJitConfigs"] == [{
+      Sid      = "RunnerJitConfigs"
+      Effect   = "Allow"
+      Action   = ["ssm:PutParameter", "ssm:GetParametersByPath", "ssm:DeleteParameters"]
+      Resource = "arn:aws:ssm:eu-west-1:123456789012:parameter/fleet/jit/*"
+    }] && aws_lambda_function.this.environment[0].variables.JIT_PARAMETER_PATH == "/fleet/jit" && aws_lambda_function.this.environment[0].variables.JIT_KMS_KEY_ID == ""
+    error_message = "The Lambda stores and deletes JIT configs only under /<name_prefix>/jit/, the path it is given."
+  }
+
+  assert {
     condition     = aws_ssm_parameter.github_auth.type == "SecureString" && aws_ssm_parameter.webhook_secret.type == "SecureString" && aws_ssm_parameter.class_sizes.type == "String"
     error_message = "Secrets go only to SecureString parameters; the class sizes are a plain String."
   }
@@ -158,6 +168,11 @@ run "control_plane_with_customer_key" {
     condition     = [for s in jsondecode(aws_iam_role_policy.lambda.policy).Statement : s.Resource if s.Sid == "UseFleetKey"] == [var.kms_key_arn]
     error_message = "The Lambda may use only the fleet's key."
   }
+
+  assert {
+    condition     = nonsensitive(aws_lambda_function.this.environment[0].variables.JIT_KMS_KEY_ID) == var.kms_key_arn
+    error_message = "JIT configs are encrypted with the fleet's key when there is one."
+  }
 }
 
 run "control_plane_without_dynamic_images" {
@@ -199,6 +214,25 @@ run "ecs_fleet_least_privilege" {
   }
 
   assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.runner_jit_config.policy).Statement : s if s.Effect == "Allow"] == [{
+      Sid      = "TakeJitConfig"
+      Effect   = "Allow"
+      Action   = ["ssm:GetParameter", "ssm:DeleteParameter"]
+      Resource = "arn:aws:ssm:eu-west-1:123456789012:parameter/fleet/jit/*"
+    }]
+    error_message = "Beyond what the operator attaches, the runner task role may only read and delete parameters under /<name_prefix>/jit/ (by name: no listing)."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.runner_jit_config.policy).Statement : s if s.Effect == "Deny"] == [
+      { Sid = "NoOtherWayToJitConfigs", Effect = "Deny", NotAction = ["ssm:GetParameter", "ssm:DeleteParameter"], Resource = "arn:aws:ssm:eu-west-1:123456789012:parameter/fleet/jit/*" },
+      { Sid = "NoListingOfJitConfigs", Effect = "Deny", Action = ["ssm:DescribeParameters"], Resource = "*" },
+      { Sid = "NoReadingOfRunnerTasks", Effect = "Deny", Action = ["ecs:DescribeTasks"], Resource = "arn:aws:ecs:eu-west-1:123456789012:task/fleet/*" },
+    ]
+    error_message = "Whatever runner_task_policy_arns attach, a job may not list JIT parameters, read them another way, or read the fleet's tasks (their overrides name the parameters)."
+  }
+
+  assert {
     condition     = aws_ecr_repository.this.image_scanning_configuration[0].scan_on_push && aws_ecr_repository.this.encryption_configuration[0].encryption_type == "KMS"
     error_message = "ECR must scan on push and encrypt with KMS."
   }
@@ -216,6 +250,30 @@ run "ecs_fleet_least_privilege" {
   assert {
     condition     = jsondecode(aws_ecs_task_definition.runner.container_definitions)[0].logConfiguration.logDriver == "awslogs" && aws_ecs_task_definition.runner.network_mode == "awsvpc"
     error_message = "The runner task logs to CloudWatch and uses awsvpc."
+  }
+}
+
+run "ecs_fleet_jit_config_with_customer_key" {
+  command = plan
+  module {
+    source = "./modules/ecs-fleet"
+  }
+  variables {
+    kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.runner_jit_config.policy).Statement : s if s.Sid == "DecryptJitConfig"] == [{
+      Sid      = "DecryptJitConfig"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt"]
+      Resource = var.kms_key_arn
+      Condition = {
+        StringEquals = { "kms:ViaService" = "ssm.eu-west-1.amazonaws.com" }
+        StringLike   = { "kms:EncryptionContext:PARAMETER_ARN" = "arn:aws:ssm:eu-west-1:123456789012:parameter/fleet/jit/*" }
+      }
+    }]
+    error_message = "With the fleet's key, the runner task role may decrypt only through SSM and only JIT parameters."
   }
 }
 

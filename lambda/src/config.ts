@@ -40,6 +40,10 @@ export interface Config {
   recordRetentionDays: number;
   /** Source-IP allow-list of the webhook (CIDR blocks, IPv4 or IPv6); empty: off, only the signature decides. */
   webhookAllowedCidrs: string[];
+  /** SSM path under which each runner's JIT config waits for its task (`<path>/<runnerId>/<digest>`). */
+  jitParameterPath: string;
+  /** KMS key of those SecureStrings; empty: the account's aws/ssm key. */
+  jitKmsKeyId: string;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +116,12 @@ export function readConfig(env: Env): Config {
     if (typeof parsed === 'string') problems.push(`WEBHOOK_ALLOWED_CIDRS: ${parsed}`);
   }
 
+  // SSM names: letters, digits, . - _ and /; the aws and ssm prefixes are reserved.
+  const jitParameterPath = optional('JIT_PARAMETER_PATH', `/${runnerNamePrefix}/jit`);
+  if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(jitParameterPath) || /^\/(aws|ssm)(\/|$)/i.test(jitParameterPath) || jitParameterPath.length > 512) {
+    problems.push(`JIT_PARAMETER_PATH must be an SSM path like /<name_prefix>/jit (letters, digits, . - _ between slashes, no trailing slash, not under /aws or /ssm; got "${jitParameterPath}")`);
+  }
+
   const runnerArchitecture = optional('RUNNER_ARCHITECTURE', 'X86_64').toUpperCase();
   if (!isRunnerArchitecture(runnerArchitecture)) problems.push(`RUNNER_ARCHITECTURE must be X86_64 or ARM64 (got "${runnerArchitecture}")`);
 
@@ -146,6 +156,8 @@ export function readConfig(env: Env): Config {
     runnerGroupId: integer('RUNNER_GROUP_ID', 1, 1),
     recordRetentionDays: integer('RECORD_RETENTION_DAYS', 30, 1),
     webhookAllowedCidrs,
+    jitParameterPath,
+    jitKmsKeyId: env.JIT_KMS_KEY_ID?.trim() ?? '',
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

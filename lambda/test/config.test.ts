@@ -49,6 +49,15 @@ describe('readConfig (DESIGN §7)', () => {
     expect(() => readConfig({ ...valid, RUNNER_NAME_PREFIX: `${prefix}p` })).toThrow(ConfigError);
   });
 
+  it('keeps JIT configs under /<RUNNER_NAME_PREFIX>/jit unless JIT_PARAMETER_PATH says otherwise, with the aws/ssm key unless JIT_KMS_KEY_ID is set', () => {
+    expect(readConfig({ ...valid, RUNNER_NAME_PREFIX: 'blue' })).toMatchObject({ jitParameterPath: '/blue/jit', jitKmsKeyId: '' });
+    expect(readConfig({ ...valid, JIT_PARAMETER_PATH: '/fleet/runners/jit', JIT_KMS_KEY_ID: 'alias/fleet' })).toMatchObject({ jitParameterPath: '/fleet/runners/jit', jitKmsKeyId: 'alias/fleet' });
+  });
+
+  it.each(['fleet/jit', '/fleet/jit/', '/aws/jit', '/ssm/jit', '/fleet jit', '/fleet//jit'])('refuses the JIT parameter path %s, naming the fix', (path) => {
+    expect(() => readConfig({ ...valid, JIT_PARAMETER_PATH: path })).toThrow(/JIT_PARAMETER_PATH must be an SSM path like \/<name_prefix>\/jit/);
+  });
+
   it('reads RUNNER_ARCHITECTURE (X86_64 unless set)', () => {
     expect(readConfig(valid).runnerArchitecture).toBe('X86_64');
     expect(readConfig({ ...valid, RUNNER_ARCHITECTURE: 'ARM64' }).runnerArchitecture).toBe('ARM64');

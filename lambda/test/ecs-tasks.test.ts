@@ -21,7 +21,7 @@ function fakeEcs(answer: (command: string, input: Record<string, unknown>) => un
 }
 
 const config = { ecsCluster: 'fleet', subnetIds: ['subnet-1'], securityGroupIds: ['sg-1'], assignPublicIp: false } as unknown as Config;
-const spec: LaunchSpec = { runnerId: 'ecs-runner-1', taskDefinition: 'runner', containerName: 'runner', cpu: 1024, memory: 2048, spot: false, clientToken: 't', jitConfig: 'jit', tags: {} };
+const spec: LaunchSpec = { runnerId: 'ecs-runner-1', taskDefinition: 'runner', containerName: 'runner', cpu: 1024, memory: 2048, spot: false, clientToken: 't', jitConfigParameter: '/fleet/jit/ecs-runner-1/0123abcd', tags: {} };
 
 function awsError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name });
@@ -48,6 +48,15 @@ describe('findLive', () => {
   it('answers undefined when every task of the runner is stopping', async () => {
     const { client } = fakeEcs((command) => (command === 'ListTasks' ? { taskArns: ['arn:a'] } : { tasks: [{ taskArn: 'arn:a', desiredStatus: 'STOPPED' }] }));
     await expect(createRunnerTasks(client, config).findLive('ecs-runner-1')).resolves.toBeUndefined();
+  });
+});
+
+describe('RunTask', () => {
+  it("gives the runner container the JIT config's parameter name, and no other environment", async () => {
+    const { client, sent } = fakeEcs(() => ({ tasks: [{ taskArn: 'arn:task/1' }], failures: [] }));
+    await createRunnerTasks(client, config).run(spec);
+    const overrides = sent[0]!.input.overrides as { containerOverrides: unknown[] };
+    expect(overrides.containerOverrides).toEqual([{ name: 'runner', environment: [{ name: 'RUNNER_JITCONFIG_PARAMETER', value: '/fleet/jit/ecs-runner-1/0123abcd' }] }]);
   });
 });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RunnerStore } from '@runner-fleet/core';
 import { DISPATCH_LEASE_MS, launchRunner, runTaskToken } from '../src/domain/launch-runner.js';
 import { LAUNCH_BACKOFF_BASE_MS, MAX_LAUNCH_ATTEMPTS } from '../src/domain/capacity.js';
-import { CapacityError, LaunchRefusedError, RetryableError } from '../src/domain/ports.js';
+import { CapacityError, LaunchRefusedError, RetryableError, ThrottledError } from '../src/domain/ports.js';
 import { makeDeps, queuedJob, startTable } from './support/fixtures.js';
 
 describe('launchRunner (queued → starting)', () => {
@@ -22,8 +22,10 @@ describe('launchRunner (queued → starting)', () => {
     await launchRunner(detail, detail.runner!, deps);
 
     expect(deps.github.calls).toEqual([`generateJitConfig ${runnerId}`]);
+    expect(deps.jitSecrets.calls).toEqual([`store ${runnerId}`]);
     expect(deps.tasks.calls).toEqual([`run ${runnerId}`]);
     const { spec, taskArn } = deps.tasks.started.get(runnerId)!;
+    const [parameter] = deps.jitSecrets.of(runnerId);
     expect(spec).toEqual({
       runnerId,
       taskDefinition: 'fleet-runner',
@@ -32,9 +34,11 @@ describe('launchRunner (queued → starting)', () => {
       memory: 1024,
       spot: false,
       clientToken: runTaskToken(runnerId, 'jit-for-100', false),
-      jitConfig: 'jit-for-100',
+      jitConfigParameter: parameter,
       tags: { runnerId, repo: 'octo-org/octo-repo', jobId: String(detail.job.id), runId: String(detail.job.runId) },
     });
+    expect(deps.jitSecrets.stored.get(parameter!)?.value).toBe('jit-for-100');
+    expect(JSON.stringify(spec)).not.toContain('jit-for-100');
     expect(await store.get(runnerId)).toMatchObject({ status: 'starting', taskArn, githubRunnerId: 100, version: 2 });
   });
 
@@ -44,7 +48,7 @@ describe('launchRunner (queued → starting)', () => {
     const runnerId = detail.runner!.runnerId;
     // The earlier attempt registered the runner and started the task, then died before recording it.
     await deps.github.generateJitConfig({ name: runnerId });
-    const taskArn = await deps.tasks.run({ ...detail.runner!, taskDefinition: 'fleet-runner', containerName: 'runner', clientToken: detail.runner!.runnerId, jitConfig: 'x', tags: {} });
+    const taskArn = await deps.tasks.run({ ...detail.runner!, taskDefinition: 'fleet-runner', containerName: 'runner', clientToken: detail.runner!.runnerId, jitConfigParameter: '/fleet/jit/x', tags: {} });
 
     await launchRunner(detail, detail.runner!, deps);
 
@@ -71,9 +75,15 @@ describe('launchRunner (queued → starting)', () => {
     const staleId = deps.github.registered.get(runnerId)!.id;
     const later = { now: new Date(table.clock.now.getTime() + DISPATCH_LEASE_MS + 1000) };
 
+    // It had stored its config too, under a name only that config gives.
+    await deps.jitSecrets.store(runnerId, `jit-for-${staleId}`);
+    const staleParameter = deps.jitSecrets.of(runnerId)[0]!;
+
     await launchRunner(detail, detail.runner!, { ...deps, now: () => later.now });
 
     expect(deps.github.calls).toContain(`deleteRunner ${staleId}`);
+    expect(deps.jitSecrets.of(runnerId)).toEqual([deps.tasks.started.get(runnerId)!.spec.jitConfigParameter]);
+    expect(deps.jitSecrets.of(runnerId)).not.toContain(staleParameter);
     const fresh = deps.github.registered.get(runnerId)!.id;
     expect(fresh).not.toBe(staleId);
     expect(await store.get(runnerId)).toMatchObject({ status: 'starting', githubRunnerId: fresh });
@@ -157,6 +167,38 @@ describe('launchRunner (queued → starting)', () => {
     expect(deps.github.registered.has(runnerId)).toBe(false);
     expect((await store.capacity.holders()).has(runnerId)).toBe(false);
     expect(deps.metrics.totals.get('LaunchFailures/capacity')).toBe(1);
+    // No task will read the stored config: it is deleted with the registration.
+    expect(deps.jitSecrets.of(runnerId)).toEqual([]);
+  });
+
+  it('waits with a backoff when SSM throttles storing the JIT config: no task, no registration, the slot freed', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    const runnerId = detail.runner!.runnerId;
+    deps.jitSecrets.nextStoreError = new ThrottledError('SSM throttled PutParameter: Rate exceeded');
+
+    await launchRunner(detail, detail.runner!, deps);
+
+    expect(deps.tasks.calls).toEqual([]);
+    expect(await store.get(runnerId)).toMatchObject({ status: 'queued', launchAttempts: 1 });
+    expect((await store.get(runnerId))?.statusReason).toMatch(/^SSM throttled PutParameter: Rate exceeded \(attempt 1 of/);
+    expect(deps.github.registered.has(runnerId)).toBe(false);
+    expect((await store.capacity.holders()).has(runnerId)).toBe(false);
+    expect(deps.metrics.totals.get('LaunchFailures/throttled')).toBe(1);
+  });
+
+  it('starts no task and unregisters the runner when its JIT config cannot be stored; the event is retried', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    const runnerId = detail.runner!.runnerId;
+    deps.jitSecrets.nextStoreError = Object.assign(new Error('not authorized to perform ssm:PutParameter'), { name: 'AccessDeniedException' });
+
+    await expect(launchRunner(detail, detail.runner!, deps)).rejects.toThrow(/ssm:PutParameter/);
+
+    expect(deps.tasks.calls).toEqual([]);
+    expect(deps.github.registered.has(runnerId)).toBe(false);
+    expect((await store.capacity.holders()).has(runnerId)).toBe(false);
+    expect(await store.get(runnerId)).toMatchObject({ status: 'queued', version: 1 });
   });
 
   it(`fails the runner with the reason after ${MAX_LAUNCH_ATTEMPTS} attempts that started nothing`, async () => {
@@ -183,6 +225,8 @@ describe('launchRunner (queued → starting)', () => {
     deps.tasks.nextRunError = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
     await expect(launchRunner(detail, detail.runner!, deps)).rejects.toThrow(/socket hang up/);
     expect(deps.github.registered.has(detail.runner!.runnerId)).toBe(true);
+    // And the stored config, which that task would read.
+    expect(deps.jitSecrets.of(detail.runner!.runnerId)).toHaveLength(1);
     // So does the slot: the retry (or the lease audit) finds out whether a task exists.
     expect((await store.capacity.holders()).has(detail.runner!.runnerId)).toBe(true);
   });
@@ -197,6 +241,7 @@ describe('launchRunner (queued → starting)', () => {
 
     expect(await store.get(runnerId)).toMatchObject({ status: 'failed', statusReason: 'ECS refused to start the task: ClientException: Unable to describe task definition.' });
     expect(deps.github.registered.has(runnerId)).toBe(false);
+    expect(deps.jitSecrets.of(runnerId)).toEqual([]);
   });
 
   it('stops the new task and unregisters the runner when the job was cancelled meanwhile', async () => {

@@ -46,6 +46,19 @@ describe('a stopped task', () => {
     expect(published.map((e) => e.runner?.runnerId)).toContain(replacementId);
   });
 
+  it('deletes a JIT config its runner never took, whatever the outcome, even when the record is gone', async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const record = await idleRunner(deps, table.store);
+    await deps.jitSecrets.store(record.runnerId, 'never-read');
+    await deps.jitSecrets.store('ecs-runner-999999', 'never-read-either');
+
+    await onTaskStateChange(stopped(record.runnerId, 1), deps);
+    await onTaskStateChange(stopped('ecs-runner-999999', 0), deps);
+
+    expect(deps.jitSecrets.of(record.runnerId)).toEqual([]);
+    expect(deps.jitSecrets.of('ecs-runner-999999')).toEqual([]);
+  });
+
   it('relaunches once under a duplicate EventBridge delivery', async () => {
     const { bus, published } = recordingBus();
     const deps = makeDeps(table.store, table.clock, { bus } as Partial<Deps>);

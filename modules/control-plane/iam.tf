@@ -8,6 +8,9 @@ locals {
     "${local.arn_prefix}:ecs:${local.region_account}:task-definition/${var.fleet.task_definition_family}-*:*",
   ]
   on_this_cluster = { ArnEquals = { "ecs:cluster" = var.fleet.cluster_arn } }
+  # Where runners' JIT configs wait for their tasks (the ecs-fleet module lets the runner task role take them from there).
+  jit_parameter_path = "/${var.name_prefix}/jit"
+  jit_parameters_arn = "${local.arn_prefix}:ssm:${local.region_account}:parameter${local.jit_parameter_path}/*"
 
   lambda_statements = concat(
     [
@@ -28,6 +31,13 @@ locals {
         Effect   = "Allow"
         Action   = ["ssm:GetParameter"]
         Resource = [aws_ssm_parameter.class_sizes.arn, aws_ssm_parameter.github_auth.arn, aws_ssm_parameter.webhook_secret.arn]
+      },
+      {
+        # Put before RunTask; leftovers of a runner found by its own path and deleted when it ends.
+        Sid      = "RunnerJitConfigs"
+        Effect   = "Allow"
+        Action   = ["ssm:PutParameter", "ssm:GetParametersByPath", "ssm:DeleteParameters"]
+        Resource = local.jit_parameters_arn
       },
       {
         Sid      = "PutOnOwnBus"
@@ -109,7 +119,7 @@ locals {
     var.kms_key_arn == null ? [] : [{
       Sid      = "UseFleetKey"
       Effect   = "Allow"
-      Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
       Resource = var.kms_key_arn
     }],
   )

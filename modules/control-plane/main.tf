@@ -45,6 +45,8 @@ locals {
     RUNNER_EXTRA_LABELS    = join(",", var.runners.extra_labels)
     RUNNER_GROUP_ID        = tostring(var.github.runner_group_id)
     RECORD_RETENTION_DAYS  = tostring(var.record_retention_days)
+    JIT_PARAMETER_PATH     = local.jit_parameter_path
+    JIT_KMS_KEY_ID         = var.kms_key_arn == null ? "" : var.kms_key_arn
     LOG_LEVEL              = var.log_level
     WEBHOOK_ALLOWED_CIDRS  = join(",", var.webhook_allowed_cidrs)
     NODE_OPTIONS           = "--enable-source-maps"

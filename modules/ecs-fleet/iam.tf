@@ -55,11 +55,67 @@ resource "aws_iam_role_policy" "task_execution" {
   })
 }
 
-# The job's own identity inside the task: no permissions unless the operator attaches some.
+# The job's own identity inside the task: no permissions unless the operator attaches some,
+# except taking its JIT config out of SSM at start-up (runner/entrypoint.sh: read, then delete).
 resource "aws_iam_role" "runner" {
   name               = "${var.name_prefix}-runner-task"
   assume_role_policy = local.ecs_tasks_trust
   tags               = var.tags
+}
+
+locals {
+  # The control plane stores each runner's JIT config at <path>/<runnerId>/<digest>; the same path is its JIT_PARAMETER_PATH.
+  jit_parameter_path = "/${var.name_prefix}/jit"
+  jit_parameters_arn = "arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:parameter${local.jit_parameter_path}/*"
+}
+
+resource "aws_iam_role_policy" "runner_jit_config" {
+  name = "take-own-jit-config"
+  role = aws_iam_role.runner.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [{
+        # By name only, and a name holds a digest of its config, so another runner's cannot be guessed.
+        Sid      = "TakeJitConfig"
+        Effect   = "Allow"
+        Action   = ["ssm:GetParameter", "ssm:DeleteParameter"]
+        Resource = local.jit_parameters_arn
+        },
+        {
+          # Whatever runner_task_policy_arns attach (ReadOnlyAccess allows ssm:Get*), no other way to a pending config:
+          # no listing by path, no history, no batch reads; no DescribeParameters (it lists names), no DescribeTasks
+          # on this cluster (the overrides name each runner's parameter).
+          Sid       = "NoOtherWayToJitConfigs"
+          Effect    = "Deny"
+          NotAction = ["ssm:GetParameter", "ssm:DeleteParameter"]
+          Resource  = local.jit_parameters_arn
+        },
+        {
+          Sid      = "NoListingOfJitConfigs"
+          Effect   = "Deny"
+          Action   = ["ssm:DescribeParameters"]
+          Resource = "*" # DescribeParameters takes no resource ARN.
+        },
+        {
+          Sid      = "NoReadingOfRunnerTasks"
+          Effect   = "Deny"
+          Action   = ["ecs:DescribeTasks"]
+          Resource = "arn:${data.aws_partition.current.partition}:ecs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:task/${aws_ecs_cluster.this.name}/*"
+      }],
+      var.kms_key_arn == null ? [] : [{
+        # The fleet's key encrypts other secrets too: decrypt only what SSM decrypts for a JIT parameter.
+        Sid      = "DecryptJitConfig"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt"]
+        Resource = var.kms_key_arn
+        Condition = {
+          StringEquals = { "kms:ViaService" = "ssm.${data.aws_region.current.name}.amazonaws.com" }
+          StringLike   = { "kms:EncryptionContext:PARAMETER_ARN" = local.jit_parameters_arn }
+        }
+      }],
+    )
+  })
 }
 
 resource "aws_iam_role_policy_attachment" "runner" {

@@ -29,7 +29,7 @@ output "task_execution_role_arn" {
 }
 
 output "runner_task_role_arn" {
-  description = "ARN of the runner task role (the job's AWS identity; no permissions by default)."
+  description = "ARN of the runner task role (the job's AWS identity; by default it may only take its JIT config from SSM)."
   value       = aws_iam_role.runner.arn
 }
 

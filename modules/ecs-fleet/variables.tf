@@ -29,7 +29,7 @@ variable "default_size" {
 }
 
 variable "runner_container_name" {
-  description = "Name of the runner container in the task definition (receives RUNNER_JITCONFIG)."
+  description = "Name of the runner container in the task definition (receives RUNNER_JITCONFIG_PARAMETER, the name of its JIT config in SSM)."
   type        = string
   default     = "runner"
 }
@@ -41,7 +41,7 @@ variable "log_retention_days" {
 }
 
 variable "runner_task_policy_arns" {
-  description = "IAM policy ARNs attached to the runner task role. The role has no permissions otherwise: jobs get AWS access only through what is listed here."
+  description = "IAM policy ARNs attached to the runner task role. Otherwise the role may only read and delete JIT configs under /<name_prefix>/jit/ in SSM (its entrypoint takes its own at start-up): jobs get AWS access only through what is listed here."
   type        = list(string)
   default     = []
 }

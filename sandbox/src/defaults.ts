@@ -35,7 +35,7 @@ export const CONTROL_PLANE_DEFAULTS: Record<string, string> = {
   RUNNER_EXTRA_LABELS: '',
 };
 
-export const CONTROL_PLANE_NAMES = [...Object.keys(CONTROL_PLANE_DEFAULTS), 'GITHUB_API_URL', 'RUNNER_GROUP_ID', 'RECORD_RETENTION_DAYS', 'LOG_LEVEL', 'IMAGE_CONTEXT_HASH', 'RUNNER_IMAGE_TAG', 'WEBHOOK_ALLOWED_CIDRS'];
+export const CONTROL_PLANE_NAMES = [...Object.keys(CONTROL_PLANE_DEFAULTS), 'GITHUB_API_URL', 'RUNNER_GROUP_ID', 'RECORD_RETENTION_DAYS', 'LOG_LEVEL', 'IMAGE_CONTEXT_HASH', 'RUNNER_IMAGE_TAG', 'WEBHOOK_ALLOWED_CIDRS', 'JIT_PARAMETER_PATH', 'JIT_KMS_KEY_ID'];
 
 /** The runner tasks' log group (Terraform: /ecs/<name_prefix>/runner). */
 export const RUNNER_LOG_GROUP = '/ecs/runner-fleet/runner';

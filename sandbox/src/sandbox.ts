@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildIdentity, type RunnerRecord } from '@runner-fleet/core';
 import { RunnerStore, runnerTableDefinition } from '@runner-fleet/core/store';
@@ -84,10 +84,19 @@ export interface Sandbox {
   metrics: { lines: Array<Record<string, unknown>>; total(name: string, reason?: string): number };
   /** AWS calls per `Service.Operation`, as received on the wire. */
   awsCalls: Record<string, number>;
+  /** With SANDBOX_RECORD_REQUESTS=1: every AWS and GitHub API request the simulators received, with the answer. */
+  requests: RecordedExchange[];
   resetCounters(): void;
   /** Resolves once no event, task transition, job or webhook is in flight. */
   settle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** One request to a simulator (AWS `Service.Operation`, or `GitHub <METHOD> <path>`) and what it answered. */
+export interface RecordedExchange {
+  to: string;
+  request: string;
+  response: string;
 }
 
 /** True for an UpdateItem on a runner record (not the capacity ledger, an image build or a delivery marker). */
@@ -135,6 +144,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const webhookSecret = env.WEBHOOK_SECRET || DEFAULT_WEBHOOK_SECRET;
   const onError = options.onError ?? ((message: string, error: unknown) => console.error(`sandbox: ${message}`, error));
   const awsCalls: Record<string, number> = {};
+  const requests: RecordedExchange[] = [];
+  const recordRequests = flag(env.SANDBOX_RECORD_REQUESTS, false);
   const dynamoFaults = { updateItemFailures: 0 };
 
   const bus = new EventBridgeSimulator(SANDBOX_REGION, { maxAttempts: 3, retryBaseMs: number(env, 'SANDBOX_RETRY_MS', 200) });
@@ -177,7 +188,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     if (url.startsWith('/github/') || url === '/github') {
-      return github.handle(req, res, url.slice('/github'.length) || '/', await readBody(req));
+      const body = await readBody(req);
+      if (recordRequests) recordResponse(res, { to: `GitHub ${req.method} ${url}`, request: body.toString('utf8'), response: '' });
+      return github.handle(req, res, url.slice('/github'.length) || '/', body);
     }
     if (req.method === 'POST' && (url === '/webhook' || url.startsWith('/webhook?'))) {
       const body = await readBodyWithin(req, API_GATEWAY_MAX_PAYLOAD_BYTES);
@@ -190,6 +203,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       awsCalls[`${service}.${operation}`] = (awsCalls[`${service}.${operation}`] ?? 0) + 1;
       const body = await readBody(req);
       callLog?.record({ service, operation, principal: principalOf(req.headers.authorization, process.env.AWS_ACCESS_KEY_ID), resources: resourceMembers(parseJsonObject(body)) });
+      if (recordRequests) recordResponse(res, { to: `${service}.${operation}`, request: body.toString('utf8'), response: '' });
       if (prefix!.startsWith('DynamoDB_')) {
         if (operation === 'UpdateItem' && dynamoFaults.updateItemFailures > 0 && updatesRunnerRecord(body)) {
           dynamoFaults.updateItemFailures--;
@@ -209,6 +223,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `nothing at ${req.method} ${url}` }));
+  }
+
+  /** Keeps the exchange, with the answer's body as it leaves (whatever writes it: a simulator, dynalite). */
+  function recordResponse(res: ServerResponse, exchange: RecordedExchange): void {
+    requests.push(exchange);
+    const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    const end = res.end.bind(res) as (chunk?: unknown, ...rest: unknown[]) => ServerResponse;
+    const keep = (chunk: unknown) => {
+      if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) exchange.response += chunk.toString();
+    };
+    res.write = ((chunk: unknown, ...rest: unknown[]) => (keep(chunk), write(chunk, ...rest))) as typeof res.write;
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => (typeof chunk !== 'function' && keep(chunk), end(chunk, ...rest))) as typeof res.end;
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -301,6 +327,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (result.statusCode === 202 && req.headers['x-github-event'] === 'workflow_job') autopilot.adoptDeliveredJob(body, req.headers['content-type']);
   };
 
+  // The runner tasks' own SSM client (their task role), over the wire like every AWS call.
+  const runnerSsm = new SSMClient({ ...clientConfig, credentials: { accessKeyId: 'runner-task-role', secretAccessKey: 'sandbox' } });
   const webhooks = new WebhookSender(`${endpoint}/webhook`, webhookSecret);
   const autopilot = new Autopilot(github, ecs, webhooks, logs, {
     enabled: flag(env.SANDBOX_AUTOPILOT, true),
@@ -311,6 +339,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     installationId: useApp ? installationId : undefined,
     onError,
     chaos: options.chaos,
+    takeJitConfig: (name) => takeJitConfig(runnerSsm, name),
   });
   const store = new RunnerStore(DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } }), {
     tableName: controlPlaneEnv.RUNNER_TABLE!,
@@ -319,6 +348,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const resetCounters = () => {
     for (const key of Object.keys(awsCalls)) delete awsCalls[key];
+    requests.length = 0;
     for (const key of Object.keys(github.calls)) delete github.calls[key];
     metricLines.length = 0;
   };
@@ -362,6 +392,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     webhooks,
     store,
     awsCalls,
+    requests,
     dynamoFaults,
     metrics: {
       lines: metricLines,
@@ -409,4 +440,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await dynamodb.close();
     },
   };
+}
+
+/** runner/entrypoint.sh's start-up, as the simulated runner process does it: read the SecureString, delete it, then run. */
+async function takeJitConfig(ssm: SSMClient, name: string): Promise<string | undefined> {
+  try {
+    const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    await ssm.send(new DeleteParameterCommand({ Name: name }));
+    return out.Parameter?.Value;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ParameterNotFound') return undefined;
+    throw error;
+  }
 }

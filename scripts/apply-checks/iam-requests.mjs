@@ -20,12 +20,20 @@ function translator(sandbox, d) {
       if (name !== s.RUNNER_TABLE) fail(call, 'table', name);
       return d.table.arn;
     },
+    // One of the three named parameters, or a runner's JIT config under the JIT path (both sides' own path).
     parameter(call, name) {
       const setting = ['CLASS_SIZES_PARAM', 'GITHUB_AUTH_PARAM', 'WEBHOOK_SECRET_PARAM'].find((k) => s[k] === name);
-      if (!setting) fail(call, 'parameter', name);
-      const parameter = d.parameters.find((p) => p.name === d.env[setting]);
-      if (!parameter) throw new Error(`the deployment has no parameter ${d.env[setting]} (${setting})`);
-      return parameter;
+      if (setting) {
+        const parameter = d.parameters.find((p) => p.name === d.env[setting]);
+        if (!parameter) throw new Error(`the deployment has no parameter ${d.env[setting]} (${setting})`);
+        return { arn: parameter.arn, type: parameter.type, keyId: parameter.key_id };
+      }
+      const sandboxJitPath = s.JIT_PARAMETER_PATH || `/${s.RUNNER_NAME_PREFIX}/jit`;
+      if (String(name).startsWith(`${sandboxJitPath}/`)) {
+        if (!d.env.JIT_PARAMETER_PATH) throw new Error('the deployment sets no JIT_PARAMETER_PATH, yet the control plane stores JIT configs');
+        return { arn: arn(d, 'ssm', `parameter${d.env.JIT_PARAMETER_PATH}${String(name).slice(sandboxJitPath.length)}`), type: 'SecureString', keyId: d.env.JIT_KMS_KEY_ID || undefined };
+      }
+      return fail(call, 'parameter', name);
     },
     bus(call, name) {
       if (name === 'default' || name === undefined) return arn(d, 'events', 'event-bus/default');
@@ -83,12 +91,17 @@ export function requestsForCall(call, sandbox, d) {
       });
     }
     case 'SSM': {
-      const names = r.Names ?? [r.Name];
+      const names = r.Path ? [r.Path] : (r.Names ?? [r.Name]);
       return names.flatMap((name) => {
         const parameter = t.parameter(call, name);
         const requests = [via(`ssm:${call.operation}`, parameter.arn)];
-        // A SecureString under a customer-managed key: SSM decrypts with the caller's permission.
-        if (r.WithDecryption && parameter.type === 'SecureString' && d.key && parameter.key_id === d.key.arn) requests.push(via('kms:Decrypt', d.key.arn, { 'kms:ViaService': `ssm.${d.region}.amazonaws.com` }));
+        // SecureStrings under the fleet's customer-managed key: SSM uses it with the caller's permission,
+        // through SSM and with the parameter's ARN as encryption context (AWS's SSM/KMS documentation).
+        const underFleetKey = d.key && parameter.keyId === d.key.arn;
+        const context = { 'kms:ViaService': `ssm.${d.region}.amazonaws.com`, 'kms:EncryptionContext:PARAMETER_ARN': parameter.arn };
+        if (underFleetKey && r.WithDecryption && parameter.type === 'SecureString') requests.push(via('kms:Decrypt', d.key.arn, context));
+        // Intelligent-Tiering picks standard (KMS Encrypt) or advanced (envelope: GenerateDataKey) per value.
+        if (underFleetKey && call.operation === 'PutParameter' && r.Type === 'SecureString') requests.push(via('kms:Encrypt', d.key.arn, context), via('kms:GenerateDataKey', d.key.arn, context));
         return requests;
       });
     }
@@ -163,7 +176,17 @@ export function serviceRequests(d) {
         })),
       ]
     : [];
-  return { controlPlane, taskExecution, imageBuild, runnerTask: [] };
+  // runner/jit-config.py at task start: read the runner's own JIT config decrypted, then delete it.
+  const jitParameter = d.env.JIT_PARAMETER_PATH ? arn(d, 'ssm', `parameter${d.env.JIT_PARAMETER_PATH}/runner-fleet-4242/0123456789abcdef0123456789abcdef`) : undefined;
+  const runnerTask = jitParameter
+    ? [
+        ...['ssm:GetParameter', 'ssm:DeleteParameter'].map((action) => ({ action, resource: jitParameter, context: {}, source: 'runner entrypoint (its JIT config)' })),
+        ...(d.key && d.env.JIT_KMS_KEY_ID === d.key.arn
+          ? [{ action: 'kms:Decrypt', resource: d.key.arn, context: { 'kms:ViaService': `ssm.${d.region}.amazonaws.com`, 'kms:EncryptionContext:PARAMETER_ARN': jitParameter }, source: 'runner entrypoint (decrypting its JIT config)' }]
+          : []),
+      ]
+    : [];
+  return { controlPlane, taskExecution, imageBuild, runnerTask };
 }
 
 /** Calls each role must not be able to make: neighbours of what it may do, and the dangerous ones. */
@@ -213,6 +236,21 @@ export function mustDeny(d) {
       deny('ecs:StopTask', arn(d, 'ecs', `task/${d.cluster.name}/0123456789abcdef0123456789abcdef`), ecsOnCluster(d), 'stop other runners'),
       deny('ecr:PutImage', d.repository.arn, {}, 'replace the runner image'),
       deny('iam:PassRole', d.roles.taskExecution.arn, { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }, 'pass the fleet\'s roles'),
+      ...(d.env.JIT_PARAMETER_PATH
+        ? [
+            // Other runners' configs wait on the same path: a job may take its own by name, never list them.
+            deny('ssm:GetParametersByPath', arn(d, 'ssm', `parameter${d.env.JIT_PARAMETER_PATH}`), {}, 'list the waiting JIT configs'),
+            deny('ssm:DescribeParameters', '*', {}, 'list the waiting JIT configs'),
+            deny('ssm:PutParameter', arn(d, 'ssm', `parameter${d.env.JIT_PARAMETER_PATH}/runner-fleet-1/0123456789abcdef0123456789abcdef`), {}, 'plant a JIT config'),
+            deny('ecs:DescribeTasks', arn(d, 'ecs', `task/${d.cluster.name}/0123456789abcdef0123456789abcdef`), ecsOnCluster(d), 'read other tasks\' overrides'),
+          ]
+        : []),
+      ...(d.key
+        ? [
+            deny('kms:Decrypt', d.key.arn, {}, 'the fleet key outside SSM'),
+            deny('kms:Decrypt', d.key.arn, { 'kms:ViaService': `ssm.${d.region}.amazonaws.com`, 'kms:EncryptionContext:PARAMETER_ARN': githubAuth }, 'the GitHub credential through SSM'),
+          ]
+        : []),
     ],
     imageBuild: d.project
       ? [

@@ -23,7 +23,8 @@ export function createRunnerTasks(ecs: ECSClient, config: Config): RunnerTasks {
         overrides: {
           cpu: String(spec.cpu),
           memory: String(spec.memory),
-          containerOverrides: [{ name: spec.containerName, environment: [{ name: 'RUNNER_JITCONFIG', value: spec.jitConfig }] }],
+          // The parameter's name only: the config itself never travels through ECS (DescribeTasks, events).
+          containerOverrides: [{ name: spec.containerName, environment: [{ name: 'RUNNER_JITCONFIG_PARAMETER', value: spec.jitConfigParameter }] }],
         },
         enableECSManagedTags: true,
         tags: Object.entries(spec.tags).map(([key, value]) => ({ key, value: value.slice(0, 256) })),

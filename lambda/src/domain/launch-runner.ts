@@ -88,6 +88,8 @@ async function launchWithSlot(
     jit = resumed;
   }
 
+  const stored = await storeJitConfig(runner.runnerId, jit, detail, deps);
+  if (typeof stored !== 'string') return stored;
   const spec: LaunchSpec = {
     runnerId: runner.runnerId,
     taskDefinition,
@@ -96,15 +98,16 @@ async function launchWithSlot(
     memory: runner.memory,
     spot: runner.spot,
     clientToken: runTaskToken(runner.runnerId, jit.encodedJitConfig, runner.spot),
-    jitConfig: jit.encodedJitConfig,
+    jitConfigParameter: stored,
     tags: { runnerId: runner.runnerId, repo: detail.repo, jobId: String(detail.job.id), runId: String(detail.job.runId) },
   };
   let started: { taskArn: string; note: string };
   try {
-    started = await startTask(spec, deps);
+    started = await startTask(spec, jit.encodedJitConfig, deps);
   } catch (error) {
     if (error instanceof LaunchRefusedError) {
       await deps.github.deleteRunner(jit.githubRunnerId, detail.installationId);
+      await discardJitConfig(runner.runnerId, deps);
       deps.metrics.count('LaunchFailures', 1, { reason: 'refused' });
       await failLaunch(runner.runnerId, `ECS refused to start the task: ${error.message}`, deps);
       return { kind: 'ended' };
@@ -116,6 +119,7 @@ async function launchWithSlot(
       // The next attempt copes with a leftover registration (after the dispatch lease); the launch error matters more.
       log.warn('could not unregister the runner after a failed launch', { deleteError }),
     );
+    await discardJitConfig(runner.runnerId, deps);
     const reason = throttled ? 'throttled' : error instanceof CapacityError ? 'capacity' : 'no-task';
     const message = throttled ? `ECS throttled RunTask: ${(error as Error).message}` : (error as Error).message;
     return { kind: 'no-task', reason, message };
@@ -150,13 +154,13 @@ export function runTaskToken(runnerId: string, jitConfig: string, spot: boolean)
 }
 
 /** RunTask; a spot class that meets no Fargate Spot capacity starts on on-demand Fargate, under its own idempotency token. */
-async function startTask(spec: LaunchSpec, deps: Deps): Promise<{ taskArn: string; note: string }> {
+async function startTask(spec: LaunchSpec, jitConfig: string, deps: Deps): Promise<{ taskArn: string; note: string }> {
   try {
     return { taskArn: await deps.tasks.run(spec), note: 'task started, waiting for RUNNING' };
   } catch (error) {
     if (!(error instanceof CapacityError) || !spec.spot) throw error;
     deps.log.warn('no Fargate Spot capacity; starting on on-demand Fargate', { reason: error.message });
-    const taskArn = await deps.tasks.run({ ...spec, spot: false, clientToken: runTaskToken(spec.runnerId, spec.jitConfig, false) });
+    const taskArn = await deps.tasks.run({ ...spec, spot: false, clientToken: runTaskToken(spec.runnerId, jitConfig, false) });
     return { taskArn, note: 'task started on on-demand Fargate (no Fargate Spot capacity), waiting for RUNNING' };
   }
 }
@@ -190,6 +194,8 @@ async function resumeEarlierAttempt(detail: WorkflowJobDetail, runner: QueuedRun
   }
   const stale = await deps.github.findRunner(runner.runnerId, detail.installationId);
   if (stale) await deps.github.deleteRunner(stale.id, detail.installationId);
+  // The earlier attempt may have stored its config before it died; the new one gets a new name.
+  await discardJitConfig(runner.runnerId, deps);
   deps.log.warn('replaced a stale runner registration from an attempt that never started a task', { githubRunnerId: stale?.id });
   const jit = await deps.github.generateJitConfig({
     name: runner.runnerId,
@@ -241,6 +247,28 @@ async function settleAfterLaunch(
     }
   }
   throw new RetryableError(`runner ${runnerId} kept changing while its task was recorded`);
+}
+
+/**
+ * The JIT config goes into SSM, never into RunTask. Throttled (SSM's PutParameter quota is a few
+ * calls per second): no task, retried later like a throttled RunTask. Either way a failure
+ * unregisters the runner, so the next attempt starts clean.
+ */
+async function storeJitConfig(runnerId: string, jit: { githubRunnerId: number; encodedJitConfig: string }, detail: WorkflowJobDetail, deps: Deps): Promise<string | LaunchOutcome> {
+  try {
+    return await deps.jitSecrets.store(runnerId, jit.encodedJitConfig);
+  } catch (error) {
+    await deps.github.deleteRunner(jit.githubRunnerId, detail.installationId).catch((deleteError: unknown) =>
+      deps.log.warn('could not unregister the runner after its JIT config could not be stored', { deleteError }),
+    );
+    if (error instanceof ThrottledError) return { kind: 'no-task', reason: 'throttled', message: error.message };
+    throw error;
+  }
+}
+
+/** Leftover JIT configs of a runner whose launch ended without a task; a failure is logged, the launch's outcome matters more. */
+async function discardJitConfig(runnerId: string, deps: Deps): Promise<void> {
+  await deps.jitSecrets.discard(runnerId).catch((error: unknown) => deps.log.warn('could not delete the stored JIT config; its runner is unregistered, so the config no longer works', { error }));
 }
 
 async function failLaunch(runnerId: string, reason: string, deps: Deps): Promise<void> {

@@ -3,6 +3,17 @@ import type { Config } from '../config.js';
 import type { Log } from '../runtime/logger.js';
 import type { WorkflowJob } from '../webhook/workflow-job.js';
 
+/**
+ * The runners' JIT configs while they wait for their tasks: one SSM SecureString per launch
+ * attempt, which the runner's entrypoint reads and deletes before it starts the listener.
+ */
+export interface JitSecrets {
+  /** Stores the config; returns the parameter's name (unguessable without the config), the one thing the task is given. */
+  store(runnerId: string, jitConfig: string): Promise<string>;
+  /** Deletes whatever config of this runner is still stored (bounded: one runner's parameters); how many were deleted. */
+  discard(runnerId: string): Promise<number>;
+}
+
 /** The event ingress puts on the bus for dispatch (source runner-fleet.github, detail-type workflow_job). */
 export interface WorkflowJobDetail {
   action: 'queued' | 'in_progress' | 'completed';
@@ -55,7 +66,8 @@ export interface LaunchSpec {
   spot: boolean;
   /** RunTask's idempotency token: one per launch attempt (runner id, JIT config, capacity provider), at most 64 characters. */
   clientToken: string;
-  jitConfig: string;
+  /** The name of the SSM SecureString holding the JIT config: the only trace of it RunTask carries. */
+  jitConfigParameter: string;
   tags: Record<string, string>;
 }
 
@@ -137,6 +149,7 @@ export interface Deps {
   tasks: RunnerTasks;
   bus: EventPublisher;
   images: RunnerImages;
+  jitSecrets: JitSecrets;
   webhookSecrets(): Promise<string[]>;
   labelPolicy(): Promise<LabelPolicy>;
   log: Log;

@@ -50,6 +50,11 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
   }
   if (detail.lastStatus !== 'STOPPED') return;
 
+  // Whatever ended the task, and even with its record gone: a JIT config its runner never took is deleted
+  // (first, so a failure retries the event before anything else is done). Usually the entrypoint did it.
+  const discarded = await deps.jitSecrets.discard(runnerId);
+  if (discarded > 0) log.info('deleted a JIT config the task never took', { discarded });
+
   const container = detail.containers?.find((c) => c.name === config.runnerContainerName) ?? detail.containers?.[0];
   const exitCode = container?.exitCode;
   const stoppedReason = [detail.stoppedReason, container?.reason].filter(Boolean).join(': ') || undefined;

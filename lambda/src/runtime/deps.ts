@@ -6,6 +6,7 @@ import { parseClassSizes, type LabelPolicy } from '@runner-fleet/core';
 import { RunnerStore } from '@runner-fleet/core/store';
 import { createEventPublisher } from '../adapters/event-bus.js';
 import { createFleetMetrics } from '../adapters/metrics.js';
+import { createJitSecrets } from '../adapters/jit-secrets.js';
 import { createParameterReader } from '../adapters/parameters.js';
 import { readConfig } from '../config.js';
 import type { Deps, GitHubRunners, RunnerImages, RunnerTasks } from '../domain/ports.js';
@@ -86,6 +87,8 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
     github,
     tasks,
     images,
+    // Its own client: PutParameter allows only a few calls per second, so a burst retries longer, client-side paced.
+    jitSecrets: createJitSecrets(new SSMClient({ ...clientConfig(env, 'SSM'), maxAttempts: 6, retryMode: 'adaptive' }), { path: config.jitParameterPath, kmsKeyId: config.jitKmsKeyId || undefined }),
     bus: createEventPublisher(new EventBridgeClient(clientConfig(env, 'EVENTBRIDGE')), config.eventBusName),
     webhookSecrets: async () => (await readParameter(config.webhookSecretParam)).split('\n').map((s) => s.trim()).filter(Boolean),
     labelPolicy,

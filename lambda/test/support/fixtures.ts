@@ -7,7 +7,7 @@ import { type RunnerRecord } from '@runner-fleet/core';
 import { RunnerStore, runnerTableDefinition } from '@runner-fleet/core/store';
 import dynalite from 'dynalite';
 import { readConfig } from '../../src/config.js';
-import type { Deps, FleetMetrics, GitHubRunners, JitConfig, LaunchSpec, RunnerImages, RunnerTasks, WorkflowJobDetail } from '../../src/domain/ports.js';
+import type { Deps, FleetMetrics, GitHubRunners, JitConfig, JitSecrets, LaunchSpec, RunnerImages, RunnerTasks, WorkflowJobDetail } from '../../src/domain/ports.js';
 import type { Log } from '../../src/runtime/logger.js';
 
 /** A complete, valid control-plane environment (DESIGN §7). */
@@ -190,6 +190,38 @@ export class FakeImages implements RunnerImages {
   }
 }
 
+/** SSM's JIT-config parameters, in memory: names by runner, and what was stored under each. */
+export class FakeJitSecrets implements JitSecrets {
+  readonly calls: string[] = [];
+  readonly stored = new Map<string, { runnerId: string; value: string }>();
+  nextStoreError?: Error;
+  private puts = 0;
+
+  async store(runnerId: string, jitConfig: string) {
+    this.calls.push(`store ${runnerId}`);
+    if (this.nextStoreError) {
+      const error = this.nextStoreError;
+      this.nextStoreError = undefined;
+      throw error;
+    }
+    const name = `/fleet/jit/${runnerId}/${++this.puts}`;
+    this.stored.set(name, { runnerId, value: jitConfig });
+    return name;
+  }
+
+  async discard(runnerId: string) {
+    this.calls.push(`discard ${runnerId}`);
+    let deleted = 0;
+    for (const [name, entry] of this.stored) if (entry.runnerId === runnerId && this.stored.delete(name)) deleted++;
+    return deleted;
+  }
+
+  /** What a runner still has stored. */
+  of(runnerId: string): string[] {
+    return [...this.stored].filter(([, e]) => e.runnerId === runnerId).map(([name]) => name);
+  }
+}
+
 /** Records what the control plane counts, summed per metric (and reason). */
 export class RecordingMetrics implements FleetMetrics {
   readonly totals = new Map<string, number>();
@@ -212,7 +244,7 @@ export function makeDeps(
   store: RunnerStore,
   clock: { now: Date },
   overrides: Partial<Deps> = {},
-): Deps & { github: FakeGitHub; tasks: FakeTasks; images: FakeImages; metrics: RecordingMetrics } {
+): Deps & { github: FakeGitHub; tasks: FakeTasks; images: FakeImages; jitSecrets: FakeJitSecrets; metrics: RecordingMetrics } {
   return {
     config,
     store,
@@ -220,13 +252,14 @@ export function makeDeps(
     tasks: new FakeTasks(),
     bus: { publish: async () => {}, publishAll: async () => {} },
     images: new FakeImages(),
+    jitSecrets: new FakeJitSecrets(),
     webhookSecrets: async () => ['secret'],
     labelPolicy: async () => ({ classes: new Map([['small', { cpu: 512, memory: 1024, spot: false }]]), defaultClass: 'small', extraLabels: [], allowedBaseImages: [] }),
     log: silentLog,
     metrics: new RecordingMetrics(),
     now: () => clock.now,
     ...overrides,
-  } as Deps & { github: FakeGitHub; tasks: FakeTasks; images: FakeImages; metrics: RecordingMetrics };
+  } as Deps & { github: FakeGitHub; tasks: FakeTasks; images: FakeImages; jitSecrets: FakeJitSecrets; metrics: RecordingMetrics };
 }
 
 /** An event bus that keeps what is put on it. */

@@ -23,7 +23,7 @@ export const SETUP_ACCESS_KEY_ID = 'sandbox-setup';
 export const OPERATOR_ACCESS_KEY_ID = 'sandbox-operator';
 
 const RESOURCE_MEMBERS = [
-  'TableName', 'IndexName', 'Name', 'Names', 'WithDecryption', 'EventBusName', 'Rule',
+  'TableName', 'IndexName', 'Name', 'Names', 'Path', 'Type', 'KeyId', 'Tier', 'WithDecryption', 'EventBusName', 'Rule',
   'cluster', 'taskDefinition', 'family', 'tasks', 'task', 'taskRoleArn', 'executionRoleArn', 'startedBy', 'propagateTags',
   'repositoryName', 'registryId', 'projectName', 'ids', 'logGroupName', 'logStreamName', 'logGroupIdentifier',
 ];
@@ -52,7 +52,7 @@ export function principalOf(authorization: string | undefined, controlPlaneKey: 
 }
 
 /** The settings that name the control plane's resources (DESIGN §7), the only ones the log keeps. */
-const RESOURCE_SETTINGS = ['RUNNER_TABLE', 'CLASS_SIZES_PARAM', 'GITHUB_AUTH_PARAM', 'WEBHOOK_SECRET_PARAM', 'EVENT_BUS_NAME', 'ECS_CLUSTER', 'RUNNER_TASK_DEFINITION', 'ECR_REPOSITORY_URL', 'IMAGE_BUILD_PROJECT'];
+const RESOURCE_SETTINGS = ['RUNNER_TABLE', 'CLASS_SIZES_PARAM', 'GITHUB_AUTH_PARAM', 'WEBHOOK_SECRET_PARAM', 'EVENT_BUS_NAME', 'ECS_CLUSTER', 'RUNNER_TASK_DEFINITION', 'ECR_REPOSITORY_URL', 'IMAGE_BUILD_PROJECT', 'RUNNER_NAME_PREFIX', 'JIT_PARAMETER_PATH', 'JIT_KMS_KEY_ID'];
 
 /** What a replay needs to map the sandbox's names to a deployment's: the control plane's settings (DESIGN §7). */
 export interface SandboxContext {

@@ -22,6 +22,9 @@ interface Rule {
   targets: Array<{ id: string; arn: string }>;
 }
 
+/** Events kept in `history`. */
+const MAX_HISTORY = 10_000;
+
 export type LambdaFunction = (event: BusEvent) => Promise<unknown>;
 
 export interface DeliveryPolicy {
@@ -43,6 +46,8 @@ export class EventBridgeSimulator {
   private inFlight = 0;
   private readonly idleWaiters: Array<() => void> = [];
   readonly deadLetters: Array<{ event: BusEvent; error: string; attempts: number }> = [];
+  /** Every event put on any bus (PutEvents, and the AWS services' own on the default bus), matched by a rule or not. */
+  readonly history: Array<{ bus: string; event: BusEvent }> = [];
   /** The next N PutEvents calls fail as a whole with InternalException (fault injection). */
   faults = { putEventsFailures: 0 };
   delivered = 0;
@@ -156,6 +161,9 @@ export class EventBridgeSimulator {
   }
 
   private route(bus: string, event: BusEvent): void {
+    this.history.push({ bus, event });
+    // A long-running sandbox keeps the latest events only.
+    if (this.history.length > MAX_HISTORY) this.history.splice(0, this.history.length - MAX_HISTORY);
     for (const rule of this.rules.values()) {
       if (rule.bus !== bus || !rule.pattern || !matchesPattern(rule.pattern, event as unknown as Record<string, unknown>)) continue;
       for (const target of rule.targets) this.deliver(target.arn, event);

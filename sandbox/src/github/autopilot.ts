@@ -17,6 +17,11 @@ export interface AutopilotOptions {
   onError(message: string, error: unknown): void;
   /** Delivery faults GitHub shows at scale (the storm uses them). */
   chaos?: AutopilotChaos;
+  /**
+   * What the runner image's entrypoint does with RUNNER_JITCONFIG_PARAMETER: reads the SecureString
+   * (with the task role) and deletes it; undefined when it cannot (no such parameter, no access).
+   */
+  takeJitConfig(parameterName: string): Promise<string | undefined>;
 }
 
 export interface AutopilotChaos {
@@ -41,6 +46,9 @@ export class Autopilot {
   private readonly earlyExits: number[] = [];
   /** While set (holdJobs), started jobs wait here instead of finishing after their run time. */
   private heldJobs: Array<() => void> | undefined;
+  private pendingStarts = 0;
+  /** The environment each task's job step ran with (the container's, as ECS set it), by task ARN. */
+  readonly stepEnvironments = new Map<string, Record<string, string>>();
 
   constructor(
     private readonly github: GitHubSimulator,
@@ -54,7 +62,7 @@ export class Autopilot {
   }
 
   get busy(): boolean {
-    return this.timers.size > 0 || this.pendingSends > 0;
+    return this.timers.size > 0 || this.pendingSends > 0 || this.pendingStarts > 0;
   }
 
   /**
@@ -125,8 +133,23 @@ export class Autopilot {
   }
 
   private runnerProcessStarted(task: SimTask): void {
+    this.pendingStarts++;
+    void this.startRunnerProcess(task)
+      .catch((error: unknown) => this.options.onError(`runner process of ${task.taskArn} failed to start`, error))
+      .finally(() => this.pendingStarts--);
+  }
+
+  private async startRunnerProcess(task: SimTask): Promise<void> {
     const env = task.environment[this.options.containerName] ?? {};
-    const runner = this.github.registerFromJitConfig(env.RUNNER_JITCONFIG);
+    const parameter = env.RUNNER_JITCONFIG_PARAMETER;
+    const jitConfig = parameter ? await this.options.takeJitConfig(parameter) : undefined;
+    if (!parameter || jitConfig === undefined) {
+      this.log(task, parameter ? `runner-entrypoint: could not read the JIT configuration from SSM parameter ${parameter}` : 'runner-entrypoint: no JIT configuration');
+      // The entrypoint exits 78 (configuration error) before any runner starts.
+      this.later(5, () => this.ecs.exitTask(task.taskArn, 78, 'runner-entrypoint: no JIT configuration'));
+      return;
+    }
+    const runner = this.github.registerFromJitConfig(jitConfig);
     if (!runner) {
       this.log(task, 'An error occurred: Not configured. Run config.(sh/cmd) to configure the runner.');
       // The runner cannot register (no config, used or revoked): the process exits non-zero.
@@ -183,7 +206,10 @@ export class Autopilot {
     Object.assign(job, { status: 'in_progress', runnerName: runner.name, runnerId: runner.id });
     runner.busy = true;
     const task = this.ecs.tasks.get(taskArn);
-    if (task) this.log(task, `Running job: ${job.name}`);
+    if (task) {
+      this.log(task, `Running job: ${job.name}`);
+      this.stepEnvironments.set(taskArn, { ...(task.environment[this.options.containerName] ?? {}) });
+    }
     const reversed = this.options.chaos?.outOfOrder?.(job.id) ?? false;
     if (!reversed) void this.notify('in_progress', job);
     const finish = () => this.later(this.options.jobMs, async () => {

@@ -1,5 +1,6 @@
 import { createPublicKey, createVerify, randomBytes, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { issueJitConfig, runnerIdOf, type IssuedJitConfig } from './jit-config.js';
 
 export interface SimRunner {
   id: number;
@@ -9,6 +10,8 @@ export interface SimRunner {
   busy: boolean;
   /** A JIT config registers its runner once. */
   jitUsed: boolean;
+  /** The config GitHub issued for this registration. */
+  jitConfig?: string;
 }
 
 export interface SimJob {
@@ -48,6 +51,8 @@ export class GitHubSimulator {
   readonly jobs = new Map<number, SimJob>();
   readonly faults: GitHubFaults = { downUntil: 0, secondaryRateLimits: 0 };
   readonly calls: Record<string, number> = {};
+  /** Every JIT config handed out, by runner name (a leak test searches for them). */
+  readonly issuedJitConfigs = new Map<string, IssuedJitConfig>();
   private nextRunnerId = 1;
   private readonly installationTokens = new Set<string>();
   private readonly appKey?: KeyObject;
@@ -149,23 +154,22 @@ export class GitHubSimulator {
     if (this.findRunnerByName(input.name)) return send(res, 409, { message: `Already exists - A runner with the name ${input.name} already exists.` });
     const runner: SimRunner = { id: this.nextRunnerId++, name: input.name, labels: labels as string[], status: 'offline', busy: false, jitUsed: false };
     this.runners.set(runner.id, runner);
-    const encoded = Buffer.from(JSON.stringify({ runnerId: runner.id, name: runner.name, nonce: randomBytes(8).toString('hex') })).toString('base64');
-    send(res, 201, { runner: describeRunner(runner), encoded_jit_config: encoded });
+    const issued = issueJitConfig(runner, this.repo);
+    this.issuedJitConfigs.set(runner.name, issued);
+    runner.jitConfig = issued.encoded;
+    send(res, 201, { runner: describeRunner(runner), encoded_jit_config: issued.encoded });
   }
 
   /** The runner process in a task reads its JIT config; undefined when it cannot register. */
   registerFromJitConfig(encoded: string | undefined): SimRunner | undefined {
     if (!encoded) return undefined;
-    try {
-      const { runnerId } = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as { runnerId: number };
-      const runner = this.runners.get(runnerId);
-      if (!runner || runner.jitUsed) return undefined;
-      runner.jitUsed = true;
-      runner.status = 'online';
-      return runner;
-    } catch {
-      return undefined;
-    }
+    const runnerId = runnerIdOf(encoded);
+    const runner = runnerId === undefined ? undefined : this.runners.get(runnerId);
+    // Only the config issued for this registration, once.
+    if (!runner || runner.jitUsed || runner.jitConfig !== encoded) return undefined;
+    runner.jitUsed = true;
+    runner.status = 'online';
+    return runner;
   }
 
   private authorized(header: string): boolean {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { workflowJobPayload, type Sandbox } from '../../src/index.js';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { MISSING_TASK_GRACE_MS } from '../../../lambda/src/domain/housekeeping.js';
 import { backdate, nextJobId, recordHistories, startTestSandbox, tableClient } from './harness.js';
 
@@ -30,6 +31,28 @@ describe('housekeeping', () => {
     await sandbox.settle();
     expect((await sandbox.store.get(`ecs-runner-${id}`))?.status).toBe('idle');
     expect(sandbox.ecs.tasksStarted).toBe(1);
+  });
+
+  /** A JIT config left in SSM for `runnerId`, as a dispatch that died after storing it would leave it. */
+  const leaveJitConfig = (s: Sandbox, runnerId: string) =>
+    new SSMClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }).send(
+      new PutParameterCommand({ Name: `/ecs-runner/jit/${runnerId}/0123456789abcdef0123456789abcdef`, Type: 'SecureString', Value: 'left-behind', Tier: 'Intelligent-Tiering' }),
+    );
+
+  it('fails a queued job whose dispatch was lost four times, and deletes the JIT config a dying dispatch left', async () => {
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
+    const id = nextJobId();
+    const runnerId = `ecs-runner-${id}`;
+    const at = new Date(Date.now() - 11 * 60_000).toISOString();
+    await sandbox.store.create({ runnerId, status: 'queued', repo, jobId: id, runId: id, runAttempt: 1, labels: ['self-hosted'], runnerClass: 'small', cpu: 512, memory: 1024, spot: false, createdAt: at, updatedAt: at, version: 1, redispatches: 3 });
+    await leaveJitConfig(sandbox, runnerId);
+
+    await sandbox.runHousekeeping();
+    await sandbox.settle();
+
+    expect((await sandbox.store.get(runnerId))?.status).toBe('failed');
+    expect(sandbox.ssm.under(`/ecs-runner/jit/${runnerId}/`)).toEqual([]);
+    expect(sandbox.ecs.tasksStarted).toBe(0);
   });
 
   it('removes an idle runner from GitHub first, then stops it, past the idle timeout', async () => {
@@ -140,6 +163,8 @@ describe('housekeeping', () => {
     sandbox.github.runners.set(999, { id: 999, name: 'ecs-runner-123456', labels: ['self-hosted'], status: 'offline', busy: false, jitUsed: true });
     // Another fleet's offline runner is not ours to remove.
     sandbox.github.runners.set(998, { id: 998, name: 'someone-else-1', labels: ['self-hosted'], status: 'offline', busy: false, jitUsed: true });
+    // Whatever the orphan's task never took goes when its task stops, record or not.
+    await leaveJitConfig(sandbox, orphaned);
 
     await sandbox.runHousekeeping();
     await sandbox.settle();
@@ -149,6 +174,7 @@ describe('housekeeping', () => {
     expect(stopped).toMatchObject({ lastStatus: 'STOPPED', stoppedReason: `orphan: runner ${orphaned} has no live record` });
     expect(sandbox.github.runners.has(999)).toBe(false);
     expect(sandbox.github.runners.has(998)).toBe(true);
+    expect(sandbox.ssm.under('/ecs-runner/jit/')).toEqual([]);
     expect(sandbox.github.findRunnerByName(kept)).toBeDefined();
     expect((await sandbox.store.get(kept))?.status).toBe('idle');
   });

@@ -45,7 +45,9 @@ describe('a job from queued to completed', () => {
     const task = [...sandbox.ecs.tasks.values()][0]!;
     expect(task).toMatchObject({ startedBy: runnerId, cpu: '1024', memory: '2048', capacityProviderName: 'FARGATE', lastStatus: 'STOPPED' });
     expect(task.containers[0]).toMatchObject({ name: 'runner', exitCode: 0 });
-    expect(task.environment.runner!.RUNNER_JITCONFIG).toEqual(expect.any(String));
+    // The task gets the name of its JIT config's SecureString, which its runner read and deleted.
+    expect(task.environment.runner).toEqual({ RUNNER_JITCONFIG_PARAMETER: expect.stringMatching(new RegExp(`^/ecs-runner/jit/${runnerId}/[0-9a-f]{32}$`)) });
+    expect(sandbox.ssm.under('/ecs-runner/jit/')).toEqual([]);
     expect(Object.fromEntries(task.tags.map((t) => [t.key, t.value]))).toEqual({ runnerId, repo: 'octo-org/octo-repo', jobId: String(job.id), runId: String(job.runId) });
     // The ephemeral runner is gone from GitHub once its job is done.
     expect(sandbox.github.runners.size).toBe(0);
