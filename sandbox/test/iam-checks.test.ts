@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error -- plain ESM scripts of npm run test:apply, typed by use
-import { iamChecks, readCallLog } from '../../scripts/apply-checks/iam-checks.mjs';
+import { decide, iamChecks, readCallLog } from '../../scripts/apply-checks/iam-checks.mjs';
 import { principalOf, resourceMembers, SETUP_ACCESS_KEY_ID, OPERATOR_ACCESS_KEY_ID } from '../src/aws/call-log.js';
 
 const A = '123456789012';
@@ -133,6 +133,25 @@ describe('IAM checks of recorded calls against applied policies', () => {
     writeFileSync(join(dir, 'empty.jsonl'), '');
     expect(() => readCallLog(join(dir, 'empty.jsonl'))).toThrow(/holds no call of the control plane/);
     expect(() => readCallLog(join(dir, 'missing.jsonl'))).toThrow(/npm run test:integration/);
+  });
+});
+
+describe('conditions on the KMS encryption context', () => {
+  const key = arn('kms', 'key/00000000-0000-0000-0000-000000000001');
+  const jitArn = arn('ssm', 'parameter/fleet/jit/fleet-1/0123');
+  const role = {
+    session: `arn:aws:sts::${A}:assumed-role/fleet-runner/s`,
+    policies: [{ name: 'jit', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: key, Condition: { StringEquals: { 'kms:ViaService': `ssm.${R}.amazonaws.com` }, StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': arn('ssm', 'parameter/fleet/jit/*') } } }] } }],
+  };
+  // KMS asks the key policy first: AWS's default one lets the account's IAM policies decide.
+  const keyPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }] };
+  const deployment = { account: A, queue: { arn: arn('sqs', 'q') }, key: { arn: key, policy: keyPolicy } };
+  const decrypt = (parameterArn: string) => ({ action: 'kms:Decrypt', resource: key, context: { 'kms:ViaService': `ssm.${R}.amazonaws.com`, 'kms:EncryptionContext:PARAMETER_ARN': parameterArn } });
+
+  it('are evaluated (the simulator alone would never match them)', async () => {
+    expect(await decide(role, decrypt(jitArn), deployment)).toBe('Allowed');
+    expect(await decide(role, decrypt(arn('ssm', 'parameter/fleet/github-auth')), deployment)).toBe('ImplicitlyDenied');
+    expect(await decide(role, { ...decrypt(jitArn), context: { 'kms:ViaService': `ssm.${R}.amazonaws.com` } }, deployment)).toBe('ImplicitlyDenied');
   });
 });
 

@@ -54,14 +54,34 @@ function resourcePolicyFor(request, d) {
   return undefined;
 }
 
-async function decide(role, request, d) {
+// iam-simulate 0.1.x files a key with its variable after a colon (kms:EncryptionContext:<key>) under
+// the spec's literal name, so a condition on it never matches. The same test under the name of a
+// slash-variable global key (which it handles) keeps the policy's meaning: one string, matched by
+// the same operator against the same value.
+const ENCRYPTION_CONTEXT = /^kms:EncryptionContext:(.+)$/i;
+const portableKey = (key) => key.replace(ENCRYPTION_CONTEXT, (_, name) => `aws:RequestTag/kms-encryption-context-${name}`);
+
+function portablePolicy(policy) {
+  const statements = [policy.Statement].flat().map((statement) => {
+    if (!statement.Condition) return statement;
+    const condition = Object.fromEntries(Object.entries(statement.Condition).map(([operator, tests]) => [operator, Object.fromEntries(Object.entries(tests).map(([key, value]) => [portableKey(key), value]))]));
+    return { ...statement, Condition: condition };
+  });
+  return { ...policy, Statement: statements };
+}
+
+const portableContext = (context) => Object.fromEntries(Object.entries(context).map(([key, value]) => [portableKey(key), value]));
+
+/** iam-simulate's decision for one request by `role` in deployment `d` (with the key's or queue's policy). */
+export async function decide(role, request, d) {
+  const resourcePolicy = resourcePolicyFor(request, d);
   const response = await runSimulation(
     {
-      identityPolicies: role.policies,
+      identityPolicies: role.policies.map((p) => ({ ...p, policy: portablePolicy(p.policy) })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      resourcePolicy: resourcePolicyFor(request, d),
-      request: { action: request.action, principal: role.session, resource: { accountId: d.account, resource: request.resource }, contextVariables: request.context },
+      resourcePolicy: resourcePolicy && portablePolicy(resourcePolicy),
+      request: { action: request.action, principal: role.session, resource: { accountId: d.account, resource: request.resource }, contextVariables: portableContext(request.context) },
     },
     {},
   );
