@@ -18,7 +18,7 @@ interface Point {
  * The FleetMetrics port over Powertools Metrics. Recording only buffers, so a
  * route that records nothing (ingress) never loads Powertools Metrics; a flush
  * loads it once and writes one EMF line per dimension set (LaunchFailures
- * carries a `reason`). `write` receives the lines: stdout in Lambda
+ * is written fleet-wide and per `reason`). `write` receives the lines: stdout in Lambda
  * (CloudWatch Logs turns them into metrics), a collector in the sandbox.
  */
 export function createFleetMetrics(options: { write?: (emfLine: string) => void; fleet: string }): FleetMetrics {
@@ -28,7 +28,10 @@ export function createFleetMetrics(options: { write?: (emfLine: string) => void;
 
   return {
     count(name, value = 1, dimensions) {
-      if (value > 0) points.push({ name, unit: 'Count', value, reason: dimensions?.reason });
+      if (value <= 0) return;
+      points.push({ name, unit: 'Count', value });
+      // Per reason as well: an alarm needs the total (it cannot SEARCH), a dashboard the breakdown.
+      if (dimensions?.reason) points.push({ name, unit: 'Count', value, reason: dimensions.reason });
     },
     gauge(name, value) {
       points.push({ name, unit: 'Count', value });
