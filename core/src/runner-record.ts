@@ -56,6 +56,10 @@ export type RunnerUpdate = Partial<
   >
 >;
 
+/** The fields `ecsrunner cost` reads that ECS reports about a task (docs/design-notes.md, "Billing fields"). */
+export const BILLING_FIELDS = ['architecture', 'capacityProvider', 'billingStartedAt', 'billingEndedAt', 'ephemeralStorageGiB'] as const;
+export type BillingField = (typeof BILLING_FIELDS)[number];
+
 /** ECS RunTask `startedBy` allows up to 128 characters (ECS API reference); the runner id is used there verbatim. */
 export const ECS_STARTED_BY_MAX_LENGTH = 128;
 export const MAX_RUNNER_ID_LENGTH = ECS_STARTED_BY_MAX_LENGTH;

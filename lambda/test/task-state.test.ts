@@ -200,4 +200,19 @@ describe("a task's billing facts", () => {
     expect(stored?.ephemeralStorageGiB).toBeUndefined();
     expect(stored?.billingEndedAt).toBeUndefined();
   });
+
+  it("closes the billing of a runner that GitHub's completed ended before its task stopped, once, changing nothing else", async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const { record } = await queuedJob(table.store, table.clock);
+    const task = { taskArn: `arn:task/${record.runnerId}`, startedBy: record.runnerId };
+    await onTaskStateChange({ ...task, lastStatus: 'RUNNING', pullStartedAt: '2026-03-01T12:00:00.000Z' }, deps);
+    await table.store.advance(record.runnerId, 'completed', { assignedJobId: record.jobId, conclusion: 'success' });
+    const ended = await table.store.get(record.runnerId);
+
+    const stop = { ...task, lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', containers: [{ name: 'runner', exitCode: 0 }] };
+    await onTaskStateChange({ ...stop, stoppedAt: '2026-03-01T12:05:00.000Z' }, deps);
+    await onTaskStateChange({ ...stop, stoppedAt: '2026-03-01T12:09:00.000Z' }, deps);
+    const after = await table.store.get(record.runnerId);
+    expect(after).toMatchObject({ status: 'completed', conclusion: 'success', version: ended!.version, updatedAt: ended!.updatedAt, billingStartedAt: '2026-03-01T12:00:00.000Z', billingEndedAt: '2026-03-01T12:05:00.000Z' });
+  });
 });

@@ -90,6 +90,8 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
     }),
   );
   const current = result.record ?? before;
+  // The job's completed webhook usually ended the record first: the stop still closes its billing.
+  if (!result.changed && isTerminal(current.status) && detail.stoppedAt) await store.recordBillingEnd(runnerId, billingFacts(detail, config));
   log.info('task stopped', result.changed ? { recorded: current.status, exitCode, stopCode: detail.stopCode } : { unchanged: result.reason });
   if (outcome.imageMissing) await forgetImage(current, stoppedReason, deps);
 
