@@ -3,7 +3,8 @@ import type { FleetMetrics } from '../domain/ports.js';
 import { lazy } from '../runtime/lazy.js';
 
 export const METRICS_NAMESPACE = 'RunnerFleet';
-const SERVICE = 'runner-fleet-control-plane';
+/** The `service` dimension Powertools adds to every metric; the dashboard and alarms (modules/control-plane/monitoring.tf) name it too. */
+export const METRICS_SERVICE = 'runner-fleet-control-plane';
 /** EMF allows 100 values per metric in one line; Powertools would print a full one by itself, so lines are cut first. */
 const VALUES_PER_LINE = 90;
 
@@ -45,7 +46,7 @@ export function createFleetMetrics(options: { write?: (emfLine: string) => void;
       points = [];
       const { Metrics } = await powertools();
       for (const reason of new Set(batch.map((p) => p.reason))) {
-        const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE, defaultDimensions: { fleet: options.fleet, ...(reason ? { reason } : {}) } });
+        const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE, defaultDimensions: { fleet: options.fleet, ...(reason ? { reason } : {}) } });
         const valuesPerName = new Map<string, number>();
         const publish = () => {
           if (!metrics.hasStoredMetrics()) return;
