@@ -30,6 +30,14 @@ describe('metrics for the dashboard and alarms', () => {
     expect(deps.metrics.totals.get('JobsFailed')).toBe(1);
   });
 
+  it("counts a job GitHub queued once, not the fleet's re-dispatch of it when a slot frees", async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const { detail } = await queuedJob(table.store, table.clock);
+    await dispatch({ ...detail, deliveryId: '5f4e3d2c-0000-4000-8000-000000000004' }, deps);
+    await dispatch({ ...detail, deliveryId: `slot:${detail.runner!.runnerId}:2` }, deps);
+    expect(deps.metrics.totals.get('JobsQueued')).toBe(1);
+  });
+
   it('writes runners by status and the age of the oldest queued runner every housekeeping run', async () => {
     const deps = makeDeps(table.store, table.clock);
     const { record } = await queuedJob(table.store, table.clock);
