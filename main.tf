@@ -107,5 +107,11 @@ module "control_plane" {
   log_retention_days    = var.log_retention_days
   kms_key_arn           = var.kms_key_arn
   lambda_runtime        = var.lambda_runtime
-  tags                  = local.tags
+  monitoring = {
+    create_dashboard      = var.create_dashboard
+    alarm_sns_topic_arn   = var.alarm_sns_topic_arn
+    alarm_queue_minutes   = var.alarm_queue_minutes
+    alarm_launch_failures = var.alarm_launch_failures
+  }
+  tags = local.tags
 }

@@ -68,6 +68,11 @@ output "image_build_project_name" {
   value       = try(module.image_build_project[0].project_name, null)
 }
 
+output "dashboard_name" {
+  description = "Name of the fleet's CloudWatch dashboard (null when create_dashboard is false)."
+  value       = module.control_plane.dashboard_name
+}
+
 output "cli_environment" {
   description = "Shell lines that point ecsrunner at this fleet: eval \"$(terraform output -raw cli_environment)\"."
   value = join("\n", [

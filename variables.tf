@@ -366,3 +366,42 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "create_dashboard" {
+  description = "Create the fleet's CloudWatch dashboard (jobs per minute, queue time, runners by status, launch failures, Lambda, dead-letter queue, image builds)."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic the fleet's CloudWatch alarms notify (alarm and OK); null creates the alarms without notifications."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-zA-Z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), or null for alarms without notifications."
+  }
+}
+
+variable "alarm_queue_minutes" {
+  description = "Alarm when a job has waited longer than this many minutes for its runner (two housekeeping runs in a row)."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.alarm_queue_minutes >= 1 && var.alarm_queue_minutes <= 1440 && floor(var.alarm_queue_minutes) == var.alarm_queue_minutes
+    error_message = "alarm_queue_minutes must be a whole number of minutes from 1 to 1440."
+  }
+}
+
+variable "alarm_launch_failures" {
+  description = "Alarm when this many runner launches (RunTask attempts that started nothing, or refused) fail within 15 minutes."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.alarm_launch_failures >= 1 && floor(var.alarm_launch_failures) == var.alarm_launch_failures
+    error_message = "alarm_launch_failures must be a whole number ≥ 1."
+  }
+}

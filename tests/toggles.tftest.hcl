@@ -90,3 +90,24 @@ run "public_ip_and_names" {
     error_message = "Settings must reach the Lambda's environment."
   }
 }
+
+run "dashboard_on_by_default_and_off_on_request" {
+  command = plan
+  assert {
+    condition     = output.dashboard_name == "runner-fleet"
+    error_message = "create_dashboard defaults to true."
+  }
+}
+
+run "dashboard_off" {
+  command = plan
+  variables {
+    create_dashboard    = false
+    alarm_sns_topic_arn = "arn:aws:sns:eu-west-1:123456789012:on-call"
+    alarm_queue_minutes = 20
+  }
+  assert {
+    condition     = output.dashboard_name == null
+    error_message = "create_dashboard = false creates no dashboard."
+  }
+}

@@ -256,3 +256,19 @@ run "webhook_allowed_cidr_not_an_address" {
   }
   expect_failures = [var.webhook_allowed_cidrs]
 }
+
+run "alarm_sns_topic_arn_must_be_an_sns_arn" {
+  command = plan
+  variables {
+    alarm_sns_topic_arn = "arn:aws:sqs:eu-west-1:123456789012:not-a-topic"
+  }
+  expect_failures = [var.alarm_sns_topic_arn]
+}
+
+run "alarm_queue_minutes_must_be_whole_minutes" {
+  command = plan
+  variables {
+    alarm_queue_minutes = 2.5
+  }
+  expect_failures = [var.alarm_queue_minutes]
+}

@@ -1,3 +1,4 @@
+import type { RunnerArchitecture } from './labels.js';
 import type { RunnerStatus } from './statuses.js';
 
 /** The runner record in DynamoDB: the contract between the Lambda and the CLI (DESIGN §4). */
@@ -33,6 +34,16 @@ export interface RunnerRecord {
   launchAttempts?: number;
   /** Times housekeeping dispatched this runner again after its dispatch was lost; bounded, then failed. */
   redispatches?: number;
+  /** Billing facts (from ECS's task events; docs/design-notes.md "Billing fields"): the task's CPU architecture, X86_64 or ARM64. */
+  architecture?: RunnerArchitecture;
+  /** The capacity provider ECS ran the task on (FARGATE or FARGATE_SPOT); `spot` is what was asked for, this is what ran. */
+  capacityProvider?: string;
+  /** Fargate bills from the start of the image pull (ECS pullStartedAt, else startedAt) ... */
+  billingStartedAt?: string;
+  /** ... to the task's stop (ECS stoppedAt). */
+  billingEndedAt?: string;
+  /** The task's ephemeral storage when ECS reports it (20 GiB is included in the price). */
+  ephemeralStorageGiB?: number;
   version: number;
 }
 
@@ -41,8 +52,13 @@ export type RunnerUpdate = Partial<
   Pick<
     RunnerRecord,
     'assignedJobId' | 'image' | 'taskArn' | 'githubRunnerId' | 'conclusion' | 'startedAt' | 'finishedAt' | 'statusReason' | 'retryAt' | 'launchAttempts' | 'redispatches'
+    | 'architecture' | 'capacityProvider' | 'billingStartedAt' | 'billingEndedAt' | 'ephemeralStorageGiB'
   >
 >;
+
+/** The fields `ecsrunner cost` reads that ECS reports about a task (docs/design-notes.md, "Billing fields"). */
+export const BILLING_FIELDS = ['architecture', 'capacityProvider', 'billingStartedAt', 'billingEndedAt', 'ephemeralStorageGiB'] as const;
+export type BillingField = (typeof BILLING_FIELDS)[number];
 
 /** ECS RunTask `startedBy` allows up to 128 characters (ECS API reference); the runner id is used there verbatim. */
 export const ECS_STARTED_BY_MAX_LENGTH = 128;

@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { CapacityLedger } from './capacity-ledger.js';
 import { IllegalTransitionError, StaleRecordError } from './errors.js';
-import type { RunnerRecord, RunnerUpdate } from './runner-record.js';
-import { canTransition, isTerminal, type RunnerStatus } from './statuses.js';
+import { BILLING_FIELDS, type BillingField, type RunnerRecord, type RunnerUpdate } from './runner-record.js';
+import { canTransition, isTerminal, TERMINAL_STATUSES, type RunnerStatus } from './statuses.js';
 
 export { CapacityLedger, CAPACITY_LEDGER_KEY } from './capacity-ledger.js';
 
@@ -373,6 +373,45 @@ export class RunnerStore {
   /** Forgets a delivery id (when the event it stood for could not be put on the bus). */
   async forgetDelivery(deliveryId: string): Promise<void> {
     await this.doc.send(new DeleteCommand({ TableName: this.options.tableName, Key: { runnerId: `delivery#${deliveryId}` } }));
+  }
+
+  /**
+   * The billing facts of a task that stopped after its record became terminal (the
+   * usual order: GitHub's `completed` arrives before ECS's STOPPED). The one write a
+   * terminal record takes: billing fields only, once (conditional on no billing end
+   * yet), status, version and every other field untouched. False when nothing was
+   * written (no record, live record, or already recorded).
+   */
+  async recordBillingEnd(runnerId: string, facts: Pick<RunnerUpdate, BillingField>): Promise<boolean> {
+    const entries = Object.entries(facts).filter(([key, value]) => value !== undefined && (BILLING_FIELDS as readonly string[]).includes(key));
+    if (!facts.billingEndedAt || entries.length === 0) return false;
+    const names: Record<string, string> = { '#status': 'status', '#billingEndedAt': 'billingEndedAt' };
+    const values: Record<string, unknown> = {};
+    const terminal = TERMINAL_STATUSES.map((status, i) => {
+      values[`:t${i}`] = status;
+      return `:t${i}`;
+    });
+    const sets = entries.map(([key, value]) => {
+      names[`#${key}`] = key;
+      values[`:${key}`] = value;
+      return `#${key} = :${key}`;
+    });
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { runnerId },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `attribute_exists(runnerId) AND #status IN (${terminal.join(', ')}) AND attribute_not_exists(#billingEndedAt)`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** One page of records with `status`, newest first, through the status index. */

@@ -44,3 +44,16 @@ describe('FleetMetrics over Powertools (EMF)', () => {
     expect(values).toHaveLength(150);
   });
 });
+
+describe('LaunchFailures', () => {
+  it('is written fleet-wide, for an alarm, and per reason, for the dashboard', async () => {
+    const lines: Emf[] = [];
+    const metrics = createFleetMetrics({ fleet: 'ecs-runner', write: (line) => void lines.push(JSON.parse(line) as Emf) });
+    metrics.count('LaunchFailures', 2, { reason: 'capacity' });
+    await metrics.flush();
+    const fleetWide = lines.find((l) => l.reason === undefined);
+    expect(fleetWide).toMatchObject({ LaunchFailures: 2 });
+    expect(fleetWide!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'fleet']]);
+    expect(lines.find((l) => l.reason === 'capacity')).toMatchObject({ LaunchFailures: 2 });
+  });
+});

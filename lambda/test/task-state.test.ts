@@ -164,3 +164,68 @@ describe('a stopped task', () => {
     expect(published).toHaveLength(0);
   });
 });
+
+describe("a task's billing facts", () => {
+  let table: Awaited<ReturnType<typeof startTable>>;
+  beforeAll(async () => {
+    table = await startTable();
+  });
+  afterAll(() => table.stop());
+
+  it('records billing from the image pull to the stop, the capacity provider that ran it, and enlarged ephemeral storage', async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const { record } = await queuedJob(table.store, table.clock);
+    const task = { taskArn: `arn:task/${record.runnerId}`, startedBy: record.runnerId, capacityProviderName: 'FARGATE_SPOT', ephemeralStorage: { sizeInGiB: 50 } };
+
+    await onTaskStateChange({ ...task, lastStatus: 'RUNNING', pullStartedAt: '2026-03-01T10:00:05.000Z', startedAt: '2026-03-01T10:00:30.000Z' }, deps);
+    expect(await table.store.get(record.runnerId)).toMatchObject({
+      status: 'idle',
+      billingStartedAt: '2026-03-01T10:00:05.000Z',
+      capacityProvider: 'FARGATE_SPOT',
+      ephemeralStorageGiB: 50,
+      architecture: 'X86_64',
+    });
+    expect(deps.metrics.totals.has('QueueTimeSeconds')).toBe(true);
+
+    deps.github.jobStatuses.set(record.jobId, 'completed');
+    await onTaskStateChange({ ...task, lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedAt: '2026-03-01T10:04:00.000Z', containers: [{ name: 'runner', exitCode: 0 }] }, deps);
+    expect(await table.store.get(record.runnerId)).toMatchObject({
+      billingStartedAt: '2026-03-01T10:00:05.000Z',
+      billingEndedAt: '2026-03-01T10:04:00.000Z',
+    });
+  });
+
+  it('starts billing at startedAt when ECS reports no image pull, and takes the architecture ECS reports', async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const { record } = await queuedJob(table.store, table.clock);
+    await onTaskStateChange(
+      {
+        taskArn: `arn:task/${record.runnerId}`,
+        startedBy: record.runnerId,
+        lastStatus: 'RUNNING',
+        startedAt: '2026-03-01T11:00:00.000Z',
+        attributes: [{ name: 'ecs.cpu-architecture', value: 'arm64' }],
+      },
+      deps,
+    );
+    const stored = await table.store.get(record.runnerId);
+    expect(stored).toMatchObject({ billingStartedAt: '2026-03-01T11:00:00.000Z', architecture: 'ARM64' });
+    expect(stored?.ephemeralStorageGiB).toBeUndefined();
+    expect(stored?.billingEndedAt).toBeUndefined();
+  });
+
+  it("closes the billing of a runner that GitHub's completed ended before its task stopped, once, changing nothing else", async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const { record } = await queuedJob(table.store, table.clock);
+    const task = { taskArn: `arn:task/${record.runnerId}`, startedBy: record.runnerId };
+    await onTaskStateChange({ ...task, lastStatus: 'RUNNING', pullStartedAt: '2026-03-01T12:00:00.000Z' }, deps);
+    await table.store.advance(record.runnerId, 'completed', { assignedJobId: record.jobId, conclusion: 'success' });
+    const ended = await table.store.get(record.runnerId);
+
+    const stop = { ...task, lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', containers: [{ name: 'runner', exitCode: 0 }] };
+    await onTaskStateChange({ ...stop, stoppedAt: '2026-03-01T12:05:00.000Z' }, deps);
+    await onTaskStateChange({ ...stop, stoppedAt: '2026-03-01T12:09:00.000Z' }, deps);
+    const after = await table.store.get(record.runnerId);
+    expect(after).toMatchObject({ status: 'completed', conclusion: 'success', version: ended!.version, updatedAt: ended!.updatedAt, billingStartedAt: '2026-03-01T12:00:00.000Z', billingEndedAt: '2026-03-01T12:05:00.000Z' });
+  });
+});

@@ -57,3 +57,8 @@ output "class_sizes_json" {
   description = "The class sizes as written to the parameter (DESIGN §5)."
   value       = local.class_sizes_json
 }
+
+output "dashboard_name" {
+  description = "Name of the fleet's CloudWatch dashboard (null when create_dashboard is false)."
+  value       = try(aws_cloudwatch_dashboard.this[0].dashboard_name, null)
+}

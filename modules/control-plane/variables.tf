@@ -162,3 +162,27 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "monitoring" {
+  description = "CloudWatch dashboard and alarms: create_dashboard (the fleet's dashboard), alarm_sns_topic_arn (SNS topic the alarms notify; null: alarms without actions), alarm_queue_minutes (alarm when a job has waited longer), alarm_launch_failures (alarm at this many launch failures in 15 minutes)."
+  type = object({
+    create_dashboard      = optional(bool, true)
+    alarm_sns_topic_arn   = optional(string)
+    alarm_queue_minutes   = optional(number, 15)
+    alarm_launch_failures = optional(number, 5)
+  })
+  default = {}
+
+  validation {
+    condition     = var.monitoring.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-zA-Z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.monitoring.alarm_sns_topic_arn))
+    error_message = "monitoring.alarm_sns_topic_arn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), or null for alarms without notifications."
+  }
+  validation {
+    condition     = var.monitoring.alarm_queue_minutes >= 1 && var.monitoring.alarm_queue_minutes <= 1440 && floor(var.monitoring.alarm_queue_minutes) == var.monitoring.alarm_queue_minutes
+    error_message = "monitoring.alarm_queue_minutes must be a whole number of minutes from 1 to 1440."
+  }
+  validation {
+    condition     = var.monitoring.alarm_launch_failures >= 1 && floor(var.monitoring.alarm_launch_failures) == var.monitoring.alarm_launch_failures
+    error_message = "monitoring.alarm_launch_failures must be a whole number ≥ 1."
+  }
+}

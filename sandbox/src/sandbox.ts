@@ -80,7 +80,7 @@ export interface Sandbox {
   runHousekeeping(): Promise<void>;
   /** Subscribes to every record write (a stream of new images); returns an unsubscribe function. */
   onRecordWrite(listener: (record: RunnerRecord) => void): () => void;
-  /** The EMF metrics the control plane wrote, and their sum per metric name (optionally one `reason`). */
+  /** The EMF metrics the control plane wrote, and their sum per metric name: fleet-wide, or of one `reason` (LaunchFailures is written both ways). */
   metrics: { lines: Array<Record<string, unknown>>; total(name: string, reason?: string): number };
   /** AWS calls per `Service.Operation`, as received on the wire. */
   awsCalls: Record<string, number>;
@@ -397,7 +397,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     metrics: {
       lines: metricLines,
       total: (name, reason) =>
-        metricLines.filter((l) => reason === undefined || l.reason === reason).reduce((sum, l) => sum + (typeof l[name] === 'number' ? (l[name] as number) : Array.isArray(l[name]) ? (l[name] as number[]).reduce((a, b) => a + b, 0) : 0), 0),
+        metricLines.filter((l) => l.reason === reason).reduce((sum, l) => sum + (typeof l[name] === 'number' ? (l[name] as number) : Array.isArray(l[name]) ? (l[name] as number[]).reduce((a, b) => a + b, 0) : 0), 0),
     },
     runHousekeeping,
     async allRecords() {

@@ -78,4 +78,34 @@ describe('simulated ECS', () => {
     ecs.faults.describeLagMs = 0;
     expect(await ops.DescribeTasks!({ cluster: 'fleet', tasks: [tasks[0]!.taskArn] })).toMatchObject({ tasks: [{ taskArn: tasks[0]!.taskArn }], failures: [] });
   });
+
+  it('reports what Fargate bills: pull start before startedAt, stoppedAt, the ephemeral storage asked for (20 GiB by default) and the CPU architecture', async () => {
+    ecs = new EcsSimulator('eu-west-1', bus, { taskStartMs: 10 });
+    const ops = ecs.service().operations;
+    await ops.CreateCluster!({ clusterName: 'fleet', capacityProviders: ['FARGATE'] });
+    await ops.RegisterTaskDefinition!({
+      family: 'runner',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '512',
+      memory: '1024',
+      runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+      containerDefinitions: [{ name: 'runner', image: 'runner:1', essential: true }],
+    });
+    const started = (await ops.RunTask!(runInput('r-1'))) as { tasks: Array<{ taskArn: string }> };
+    const enlarged = (await ops.RunTask!(runInput('r-2', { overrides: { ephemeralStorage: { sizeInGiB: 60 } } }))) as { tasks: Array<{ taskArn: string }> };
+    const describe = async (arn: string) => ((await ops.DescribeTasks!({ cluster: 'fleet', tasks: [arn] })) as { tasks: Array<Record<string, unknown>> }).tasks[0]!;
+    const until = async (arn: string, status: string) => {
+      for (let i = 0; i < 500 && (await describe(arn)).lastStatus !== status; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      return describe(arn);
+    };
+    const running = await until(started.tasks[0]!.taskArn, 'RUNNING');
+    expect(running).toMatchObject({ ephemeralStorage: { sizeInGiB: 20 }, attributes: [{ name: 'ecs.cpu-architecture', value: 'arm64' }] });
+    expect(running.pullStartedAt as number).toBeLessThanOrEqual(running.startedAt as number);
+    expect(await describe(enlarged.tasks[0]!.taskArn)).toMatchObject({ ephemeralStorage: { sizeInGiB: 60 } });
+
+    await ops.StopTask!({ cluster: 'fleet', task: started.tasks[0]!.taskArn, reason: 'test' });
+    const stopped = await until(started.tasks[0]!.taskArn, 'STOPPED');
+    expect(stopped.stoppedAt as number).toBeGreaterThanOrEqual(stopped.startedAt as number);
+  });
 });

@@ -80,3 +80,7 @@ mock_resource "aws_apigatewayv2_stage" {
 mock_resource "aws_codebuild_project" {
   defaults = { arn = "arn:aws:codebuild:eu-west-1:123456789012:project/mock" }
 }
+
+mock_resource "aws_cloudwatch_metric_alarm" {
+  defaults = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:mock" }
+}

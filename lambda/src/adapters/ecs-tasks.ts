@@ -73,6 +73,11 @@ export function createRunnerTasks(ecs: ECSClient, config: Config): RunnerTasks {
           stoppedReason: t.stoppedReason,
           stopCode: t.stopCode,
           stoppedAt: t.stoppedAt?.toISOString(),
+          startedAt: t.startedAt?.toISOString(),
+          pullStartedAt: t.pullStartedAt?.toISOString(),
+          capacityProviderName: t.capacityProviderName,
+          ephemeralStorage: t.ephemeralStorage,
+          attributes: t.attributes,
           containers: t.containers?.map((c) => ({ name: c.name, exitCode: c.exitCode, reason: c.reason })),
         });
       }

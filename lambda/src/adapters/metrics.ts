@@ -3,7 +3,8 @@ import type { FleetMetrics } from '../domain/ports.js';
 import { lazy } from '../runtime/lazy.js';
 
 export const METRICS_NAMESPACE = 'RunnerFleet';
-const SERVICE = 'runner-fleet-control-plane';
+/** The `service` dimension Powertools adds to every metric; the dashboard and alarms (modules/control-plane/monitoring.tf) name it too. */
+export const METRICS_SERVICE = 'runner-fleet-control-plane';
 /** EMF allows 100 values per metric in one line; Powertools would print a full one by itself, so lines are cut first. */
 const VALUES_PER_LINE = 90;
 
@@ -18,7 +19,7 @@ interface Point {
  * The FleetMetrics port over Powertools Metrics. Recording only buffers, so a
  * route that records nothing (ingress) never loads Powertools Metrics; a flush
  * loads it once and writes one EMF line per dimension set (LaunchFailures
- * carries a `reason`). `write` receives the lines: stdout in Lambda
+ * is written fleet-wide and per `reason`). `write` receives the lines: stdout in Lambda
  * (CloudWatch Logs turns them into metrics), a collector in the sandbox.
  */
 export function createFleetMetrics(options: { write?: (emfLine: string) => void; fleet: string }): FleetMetrics {
@@ -28,7 +29,10 @@ export function createFleetMetrics(options: { write?: (emfLine: string) => void;
 
   return {
     count(name, value = 1, dimensions) {
-      if (value > 0) points.push({ name, unit: 'Count', value, reason: dimensions?.reason });
+      if (value <= 0) return;
+      points.push({ name, unit: 'Count', value });
+      // Per reason as well: an alarm needs the total (it cannot SEARCH), a dashboard the breakdown.
+      if (dimensions?.reason) points.push({ name, unit: 'Count', value, reason: dimensions.reason });
     },
     gauge(name, value) {
       points.push({ name, unit: 'Count', value });
@@ -42,7 +46,7 @@ export function createFleetMetrics(options: { write?: (emfLine: string) => void;
       points = [];
       const { Metrics } = await powertools();
       for (const reason of new Set(batch.map((p) => p.reason))) {
-        const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE, defaultDimensions: { fleet: options.fleet, ...(reason ? { reason } : {}) } });
+        const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE, defaultDimensions: { fleet: options.fleet, ...(reason ? { reason } : {}) } });
         const valuesPerName = new Map<string, number>();
         const publish = () => {
           if (!metrics.hasStoredMetrics()) return;

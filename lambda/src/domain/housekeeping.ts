@@ -96,7 +96,7 @@ export async function housekeeping(deps: Deps, options: { budgetMs?: number } = 
     }
   }
   report.activeRunners = (await deps.store.capacity.holders()).size;
-  recordMetrics(deps, report, queued);
+  recordMetrics(deps, report, queued, withTasks);
   const { activeRunners, ...actions } = report;
   if (Object.values(actions).some((n) => n)) deps.log.info('housekeeping', { ...report, activeRunners });
   return report;
@@ -110,7 +110,7 @@ interface Live {
   described: Set<string>;
 }
 
-function recordMetrics(deps: Deps, report: HousekeepingReport, queued: RunnerRecord[]): void {
+function recordMetrics(deps: Deps, report: HousekeepingReport, queued: RunnerRecord[], withTasks: RunnerRecord[]): void {
   const { metrics, config } = deps;
   metrics.count('RunnersReaped', report.reaped);
   metrics.count('RunnersReconciled', report.reconciled);
@@ -123,6 +123,12 @@ function recordMetrics(deps: Deps, report: HousekeepingReport, queued: RunnerRec
   metrics.gauge('ActiveRunners', report.activeRunners);
   metrics.gauge('RunnerCap', config.maxRunners);
   metrics.gauge('RunnersWaiting', queued.filter((r) => r.retryAt !== undefined).length);
+  metrics.gauge('RunnersQueued', queued.length);
+  for (const [status, name] of [['starting', 'RunnersStarting'], ['idle', 'RunnersIdle'], ['busy', 'RunnersBusy']] as const) {
+    metrics.gauge(name, withTasks.filter((r) => r.status === status).length);
+  }
+  const oldest = queued.reduce((min, r) => (r.createdAt < min ? r.createdAt : min), deps.now().toISOString());
+  metrics.seconds('OldestQueuedSeconds', (deps.now().getTime() - Date.parse(oldest)) / 1000);
 }
 
 /** Runners that ended lately (one page per status): the ones that may have left their own job stranded. */

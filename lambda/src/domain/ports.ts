@@ -2,6 +2,7 @@ import type { LabelPolicy, RunnerStore } from '@runner-fleet/core';
 import type { Config } from '../config.js';
 import type { Log } from '../runtime/logger.js';
 import type { WorkflowJob } from '../webhook/workflow-job.js';
+import type { TaskBillingDetail } from './billing-facts.js';
 
 /**
  * The runners' JIT configs while they wait for their tasks: one SSM SecureString per launch
@@ -85,7 +86,7 @@ export interface RunnerTasks {
 }
 
 /** A task as DescribeTasks reports it, in the shape of an ECS Task State Change detail. */
-export interface TaskSnapshot {
+export interface TaskSnapshot extends TaskBillingDetail {
   taskArn: string;
   lastStatus: string;
   startedBy?: string;
@@ -127,13 +128,25 @@ export type CountMetric =
   | 'GhostRunnersRemoved'
   | 'DispatchesRetried'
   | 'LeakedSlotsFreed'
-  | 'RunnersReplaced';
+  | 'RunnersReplaced'
+  /** workflow_job deliveries of the fleet's jobs, as dispatch receives them from ingress. */
+  | 'JobsQueued'
+  | 'JobsStarted'
+  | 'JobsCompleted'
+  /** Completed with conclusion failure, timed_out or startup_failure. */
+  | 'JobsFailed';
 /** Levels written every housekeeping run, zero included. */
-export type GaugeMetric = 'ActiveRunners' | 'RunnerCap' | 'RunnersWaiting';
-export type SecondsMetric = 'QueuedToStartingSeconds' | 'StartingToIdleSeconds';
+export type GaugeMetric = 'ActiveRunners' | 'RunnerCap' | 'RunnersWaiting' | 'RunnersQueued' | 'RunnersStarting' | 'RunnersIdle' | 'RunnersBusy';
+export type SecondsMetric =
+  | 'QueuedToStartingSeconds'
+  | 'StartingToIdleSeconds'
+  /** From the queued webhook (record created) to the runner's task RUNNING: the wait a job sees. */
+  | 'QueueTimeSeconds'
+  /** Age of the oldest queued runner at each housekeeping run (0 when none waits): the "jobs waiting" alarm. */
+  | 'OldestQueuedSeconds';
 
 export interface FleetMetrics {
-  /** Counts an event (nothing for 0); `reason` becomes a dimension (LaunchFailures by reason). */
+  /** Counts an event (nothing for 0); `reason` becomes a dimension (LaunchFailures by reason), and the fleet-wide total is counted too. */
   count(name: CountMetric, value?: number, dimensions?: { reason: string }): void;
   gauge(name: GaugeMetric, value: number): void;
   seconds(name: SecondsMetric, value: number): void;

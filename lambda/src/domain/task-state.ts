@@ -2,6 +2,7 @@ import { isOurRunnerName, isTerminal, type RunnerRecord } from '@runner-fleet/co
 import { fillFreeSlots } from './capacity.js';
 import { dispatchEventFor } from './dispatch-event.js';
 import { nextReplacementId, replacementRecord } from './stranded-jobs.js';
+import { billingFacts, type TaskBillingDetail } from './billing-facts.js';
 import { decideTaskOutcome } from './task-outcome.js';
 import type { Deps } from './ports.js';
 
@@ -9,7 +10,7 @@ import type { Deps } from './ports.js';
 const tookJob = (record: RunnerRecord) => record.assignedJobId !== undefined;
 
 /** The fields of an ECS Task State Change event's detail that the control plane reads. */
-export interface TaskStateDetail {
+export interface TaskStateDetail extends TaskBillingDetail {
   taskArn: string;
   lastStatus: string;
   startedBy?: string;
@@ -42,10 +43,16 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
         taskArn: current.taskArn ?? detail.taskArn,
         startedAt: detail.startedAt ?? deps.now().toISOString(),
         statusReason: 'task running, runner waiting for a job',
+        ...billingFacts(detail, config),
       };
     });
-    if (!result.changed) log.info('RUNNING not recorded', { reason: result.reason });
-    else if (startingSince) deps.metrics.seconds('StartingToIdleSeconds', (Date.parse(result.record.updatedAt) - Date.parse(startingSince)) / 1000);
+    if (!result.changed) {
+      log.info('RUNNING not recorded', { reason: result.reason });
+      return;
+    }
+    // Queue time as a job sees it: from the queued webhook (the record's creation) to its runner's task RUNNING.
+    deps.metrics.seconds('QueueTimeSeconds', (Date.parse(result.record.updatedAt) - Date.parse(result.record.createdAt)) / 1000);
+    if (startingSince) deps.metrics.seconds('StartingToIdleSeconds', (Date.parse(result.record.updatedAt) - Date.parse(startingSince)) / 1000);
     return;
   }
   if (detail.lastStatus !== 'STOPPED') return;
@@ -81,9 +88,15 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
       outcome = decideTaskOutcome(factsFor(current));
       return outcome.status === 'keep' ? current.status : outcome.status;
     },
-    (current) => ({ statusReason: outcome.status === 'completed' ? `task exited 0 after job ${current.assignedJobId ?? current.jobId}` : outcome.reason, finishedAt: detail.stoppedAt ?? deps.now().toISOString() }),
+    (current) => ({
+      statusReason: outcome.status === 'completed' ? `task exited 0 after job ${current.assignedJobId ?? current.jobId}` : outcome.reason,
+      finishedAt: detail.stoppedAt ?? deps.now().toISOString(),
+      ...billingFacts(detail, config),
+    }),
   );
   const current = result.record ?? before;
+  // The job's completed webhook usually ended the record first: the stop still closes its billing.
+  if (!result.changed && isTerminal(current.status) && detail.stoppedAt) await store.recordBillingEnd(runnerId, billingFacts(detail, config));
   log.info('task stopped', result.changed ? { recorded: current.status, exitCode, stopCode: detail.stopCode } : { unchanged: result.reason });
   if (outcome.imageMissing) await forgetImage(current, stoppedReason, deps);
 

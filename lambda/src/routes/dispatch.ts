@@ -5,6 +5,7 @@ import type { Deps, WorkflowJobDetail } from '../domain/ports.js';
 /** The workflow_job events ingress put on the bus (EventBridge retries this route when it throws). */
 export async function dispatch(detail: WorkflowJobDetail, deps: Deps): Promise<void> {
   deps.log.appendKeys({ deliveryId: detail.deliveryId, jobId: detail.job.id, action: detail.action, runnerId: detail.runner?.runnerId });
+  countJob(detail, deps);
   switch (detail.action) {
     case 'queued':
       if (!detail.runner) throw new Error('queued event without its runner; it was not put on the bus by ingress');
@@ -15,5 +16,23 @@ export async function dispatch(detail: WorkflowJobDetail, deps: Deps): Promise<v
       return recordJobCompleted(detail, deps);
     default:
       deps.log.warn('unknown workflow_job action on the bus; dropped', { action: (detail as { action: unknown }).action });
+  }
+}
+
+/** Conclusions that mean the job failed (GitHub's workflow_job conclusions). */
+const FAILED_CONCLUSIONS = new Set(['failure', 'timed_out', 'startup_failure']);
+
+/**
+ * Jobs per minute for the dashboard, from GitHub's deliveries only: the fleet's own
+ * dispatches (slot freed, image built, housekeeping, replacement) carry a
+ * `<source>:` delivery id, GitHub's are GUIDs. A delivery EventBridge retries counts again.
+ */
+function countJob(detail: WorkflowJobDetail, deps: Deps): void {
+  if (detail.deliveryId.includes(':')) return;
+  if (detail.action === 'queued') deps.metrics.count('JobsQueued');
+  else if (detail.action === 'in_progress') deps.metrics.count('JobsStarted');
+  else if (detail.action === 'completed') {
+    deps.metrics.count('JobsCompleted');
+    if (FAILED_CONCLUSIONS.has(detail.job.conclusion ?? '')) deps.metrics.count('JobsFailed');
   }
 }

@@ -31,7 +31,14 @@ export interface SimTask {
   cpu: string;
   memory: string;
   capacityProviderName: string;
+  /** Fargate platform 1.4 reports the task's ephemeral storage, 20 GiB unless the task definition or RunTask asked for more. */
+  ephemeralStorageGiB: number;
+  /** The task definition's runtimePlatform, as ECS's `ecs.cpu-architecture` attribute spells it (x86_64, arm64). */
+  cpuArchitecture: string;
   createdAt: number;
+  /** When the image pull began and ended: Fargate bills from pullStartedAt. */
+  pullStartedAt?: number;
+  pullStoppedAt?: number;
   startedAt?: number;
   stoppingAt?: number;
   stoppedAt?: number;
@@ -320,6 +327,8 @@ export class EcsSimulator {
       cpu,
       memory,
       capacityProviderName: provider,
+      ephemeralStorageGiB: ephemeralStorageOf(input.overrides) ?? ephemeralStorageOf(td.raw) ?? 20,
+      cpuArchitecture: String((td.raw.runtimePlatform as { cpuArchitecture?: string } | undefined)?.cpuArchitecture ?? 'X86_64').toLowerCase(),
       createdAt: Date.now() / 1000,
       containers: td.containerDefinitions.map((c) => ({ containerArn: `arn:aws:ecs:${this.region}:${ACCOUNT_ID}:container/${clusterName}/${id}/${randomUUID()}`, name: c.name, image: c.image, lastStatus: 'PENDING', taskArn })),
       environment,
@@ -332,11 +341,13 @@ export class EcsSimulator {
     this.later(Math.floor(this.timings.taskStartMs / 2), () => {
       if (task.desiredStatus !== 'RUNNING') return;
       task.lastStatus = 'PENDING';
+      task.pullStartedAt = Date.now() / 1000;
       this.changed(task);
       this.later(Math.ceil(this.timings.taskStartMs / 2), () => {
         if (task.desiredStatus !== 'RUNNING') return;
         task.lastStatus = 'RUNNING';
-        task.startedAt = Date.now() / 1000;
+        task.pullStoppedAt = Date.now() / 1000;
+        task.startedAt = task.pullStoppedAt;
         for (const c of task.containers) c.lastStatus = 'RUNNING';
         this.changed(task);
         for (const listener of this.runningListeners) listener(task);
@@ -365,7 +376,7 @@ export class EcsSimulator {
     if (this.faults.dropEvents) return;
     // Events carry ISO-8601 times where the API answers epoch seconds.
     const iso = (seconds?: number) => (seconds === undefined ? undefined : new Date(seconds * 1000).toISOString());
-    const detail = { ...this.describeTask(task), createdAt: iso(task.createdAt), startedAt: iso(task.startedAt), stoppingAt: iso(task.stoppingAt), stoppedAt: iso(task.stoppedAt) };
+    const detail = { ...this.describeTask(task), createdAt: iso(task.createdAt), pullStartedAt: iso(task.pullStartedAt), pullStoppedAt: iso(task.pullStoppedAt), startedAt: iso(task.startedAt), stoppingAt: iso(task.stoppingAt), stoppedAt: iso(task.stoppedAt) };
     this.bus.emit('aws.ecs', 'ECS Task State Change', detail, [task.taskArn]);
   }
 
@@ -431,7 +442,11 @@ export class EcsSimulator {
       launchType: 'FARGATE',
       capacityProviderName: t.capacityProviderName,
       platformVersion: '1.4.0',
+      ephemeralStorage: { sizeInGiB: t.ephemeralStorageGiB },
+      attributes: [{ name: 'ecs.cpu-architecture', value: t.cpuArchitecture }],
       createdAt: t.createdAt,
+      pullStartedAt: t.pullStartedAt,
+      pullStoppedAt: t.pullStoppedAt,
       startedAt: t.startedAt,
       stoppingAt: t.stoppingAt,
       stoppedAt: t.stoppedAt,
@@ -443,4 +458,10 @@ export class EcsSimulator {
       version: t.version,
     };
   }
+}
+
+/** `ephemeralStorage.sizeInGiB` of a task definition or a RunTask override, when set. */
+function ephemeralStorageOf(source: unknown): number | undefined {
+  const size = (source as { ephemeralStorage?: { sizeInGiB?: unknown } } | undefined)?.ephemeralStorage?.sizeInGiB;
+  return typeof size === 'number' ? size : undefined;
 }
