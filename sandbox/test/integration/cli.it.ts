@@ -153,6 +153,11 @@ describe('ecsrunner against the sandbox', () => {
       expect(second).toMatchObject({ count: 1, truncated: false, runners: [{ runnerId: 'ecs-runner-1' }] });
       const human = await ecsrunner(sandbox, ['runners', 'list', '--all', '--limit', '3']);
       expect(human.stdout).toContain(`Showing the newest 3; more match. Next page: --starting-token ${token} (or raise --limit).`);
+      // Within a --since window too (the index query bounded on both sides).
+      const recent = (await ecsrunner(sandbox, ['runners', 'list', '--since', '1d', '--limit', '2', '--json'])).json();
+      expect(recent).toMatchObject({ count: 2, truncated: true, runners: [{ runnerId: failed }, { runnerId: idleB }] });
+      const rest = (await ecsrunner(sandbox, ['runners', 'list', '--since', '1d', '--limit', '2', '--starting-token', recent.nextToken as string, '--json'])).json();
+      expect(rest).toMatchObject({ count: 1, truncated: false, runners: [{ runnerId: idleA }] });
     });
 
     it('refuses a --since that is not a duration, and a token it did not print', async () => {
