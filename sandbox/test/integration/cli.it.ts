@@ -175,6 +175,11 @@ describe('ecsrunner against the sandbox', () => {
       const plain = await untilPrinted(sandbox, ['runners', 'list'], (out) => out.includes(idleA), { terminal: true, env: { NO_COLOR: '1' } });
       expect(plain.output).toContain(idleA);
       expect(hasColour(plain.output)).toBe(false);
+      // oclif's own colours (help headings, the error marker) obey NO_COLOR too.
+      for (const args of [['runners', 'list', '--help'], ['runners', 'list', '--bogus']]) {
+        const run = await untilPrinted(sandbox, args, () => false, { terminal: true, env: { NO_COLOR: '1' } });
+        expect({ args, output: run.output.length > 0, escapes: run.output.includes('\u001b') }).toEqual({ args, output: true, escapes: false });
+      }
     });
 
     it('--watch prints the listing again and again when not on a terminal, until Ctrl-C', async () => {
