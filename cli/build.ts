@@ -1,7 +1,8 @@
 /**
- * Bundles the commands into cli/dist/index.js (the workspace's TypeScript
- * core is inlined; npm dependencies stay external) and writes
- * oclif.manifest.json, so `ecsrunner --help` needs no command code.
+ * Bundles the commands into cli/dist/index.js and the failure reporting into
+ * cli/dist/errors.js (the workspace's TypeScript core is inlined; npm
+ * dependencies stay external) and writes oclif.manifest.json, so
+ * `ecsrunner --help` needs no command code.
  */
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -15,7 +16,8 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 rmSync(join(root, 'oclif.manifest.json'), { force: true });
 
 await build({
-  entryPoints: [join(root, 'src/index.ts')],
+  // errors.js: bin/run.js reports failures that happen before any command runs.
+  entryPoints: [join(root, 'src/index.ts'), join(root, 'src/errors.ts')],
   outdir: join(root, 'dist'),
   // Commands load their SDK clients with import(); chunks keep those imports lazy.
   splitting: true,

@@ -1,6 +1,6 @@
-import { Command, Flags, type Interfaces } from '@oclif/core';
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import type { printTable } from '@oclif/table';
-import { CliError, explainAwsError } from './errors.js';
+import { describeFailure, failureJson } from './errors.js';
 import { Fleet } from './fleet.js';
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
@@ -55,16 +55,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     printTable({ borderStyle: 'headers-only-with-underline', ...options });
   }
 
+  /**
+   * Every failure ends here: with --json, one compact `{"error":{code,message,exitCode}}`
+   * line on stdout and nothing else; without, one sentence on stderr (the stack only
+   * with DEBUG). The exit status is the code's (EXIT).
+   */
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    const explained = explainAwsError(error, { table: this.flags?.table, parameter: this.flags?.['class-sizes-param'] });
-    if (explained instanceof CliError) {
-      // With --json, the error is a JSON object on stdout too.
-      if (this.jsonEnabled()) this.logJson({ error: { message: explained.message, exitCode: explained.exit } });
-      this.error(explained.message, { exit: explained.exit });
+    if (error instanceof Errors.ExitError) throw error;
+    const failure = describeFailure(error, { table: this.flags?.table, parameter: this.flags?.['class-sizes-param'] });
+    if (process.env.DEBUG) process.stderr.write(`${error.stack ?? String(error)}\n`);
+    if (this.jsonEnabled()) {
+      process.stdout.write(`${failureJson(failure)}\n`);
+      this.exit(failure.exit);
     }
-    if (!process.env.DEBUG && !(error as { oclif?: unknown }).oclif) {
-      this.error(`${error.message} (set DEBUG=* for details)`, { exit: 1 });
-    }
-    return super.catch(error);
+    this.error(failure.message, { exit: failure.exit });
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Exit codes of ecsrunner, one per kind of failure, so scripts can tell them
- * apart. oclif itself uses 2 for usage errors.
+ * apart; with --json the key is the error's `code`. oclif itself uses 2 for
+ * usage errors.
  */
 export const EXIT = {
   unexpected: 1,
@@ -14,6 +15,7 @@ export const EXIT = {
   confirmationNeeded: 9,
   aborted: 10,
   noTask: 11,
+  awsError: 12,
 } as const;
 
 /** An error with a sentence that says what to do, and its exit code. */
@@ -54,4 +56,66 @@ export function explainAwsError(error: unknown, what: { table?: string; paramete
     return new CliError(`AWS denied the request: ${message}`, EXIT.credentials);
   }
   return error;
+}
+
+/** The name of an exit code: the `code` of a JSON error, the same words as EXIT's keys. */
+export type FailureCode = keyof typeof EXIT;
+
+/** What a failed command reports: a name for scripts, a sentence for people, an exit status. */
+export interface Failure {
+  code: FailureCode;
+  exit: number;
+  message: string;
+}
+
+const CODE_OF_EXIT = new Map<number, FailureCode>(Object.entries(EXIT).map(([code, exit]) => [exit, code as FailureCode]));
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** The JSON error stays small even when a message quotes a long AWS answer. */
+export const MAX_ERROR_JSON_BYTES = 2048;
+const MAX_MESSAGE_CHARS = 1000;
+
+/**
+ * Classifies any failure of a command: our own CliErrors, oclif's usage
+ * errors (bad flags, arguments, unknown commands), the AWS errors an operator
+ * can act on, and everything else as unexpected (exit 1).
+ */
+export function describeFailure(error: unknown, what: { table?: string; parameter?: string } = {}): Failure {
+  const explained = explainAwsError(error, what);
+  if (explained instanceof CliError) return failure(explained.exit, explained.message);
+  const e = (error ?? {}) as { name?: string; message?: string; code?: string; parse?: unknown; oclif?: { exit?: number }; $metadata?: unknown; $fault?: string };
+  const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(error);
+  // oclif's parser errors carry the parse; its other usage errors (unknown command) exit 2.
+  if (e.parse !== undefined || e.oclif?.exit === EXIT.usage) return failure(EXIT.usage, usageSentence(message));
+  if ((e.code && NETWORK_ERRORS.has(e.code)) || e.name === 'TimeoutError') {
+    return failure(EXIT.awsError, `Could not reach AWS (${e.code ?? e.name}: ${oneLine(message)}). Check the network, AWS_REGION / --region and AWS_ENDPOINT_URL.`);
+  }
+  if (e.$metadata !== undefined || e.$fault !== undefined) {
+    return failure(EXIT.awsError, `AWS answered ${e.name ?? 'an error'}: ${oneLine(message)}${/\.$/.test(message.trim()) ? '' : '.'} Retry; if it persists, check the region and the service's health.`);
+  }
+  if (typeof e.oclif?.exit === 'number' && CODE_OF_EXIT.has(e.oclif.exit)) return failure(e.oclif.exit, oneLine(message));
+  return failure(EXIT.unexpected, `${oneLine(message)} (an unexpected error; set DEBUG=* for details)`);
+}
+
+/** The one compact line printed on stdout with --json: `{"error":{"code","message","exitCode"}}`, under 2 KB. */
+export function failureJson(f: Failure): string {
+  let message = f.message.length > MAX_MESSAGE_CHARS ? `${f.message.slice(0, MAX_MESSAGE_CHARS - 1)}…` : f.message;
+  for (;;) {
+    const line = JSON.stringify({ error: { code: f.code, message, exitCode: f.exit } });
+    if (Buffer.byteLength(line) < MAX_ERROR_JSON_BYTES || message.length < 10) return line;
+    message = `${message.slice(0, Math.floor(message.length * 0.8))}…`;
+  }
+}
+
+function failure(exit: number, message: string): Failure {
+  return { code: CODE_OF_EXIT.get(exit) ?? 'unexpected', exit, message };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** oclif's "Nonexistent flag: --x\nSee more help with --help" as one sentence. */
+function usageSentence(message: string): string {
+  const text = oneLine(message.replace(/See more help with --help/g, ''));
+  return `${text}${/[.:!?]$/.test(text) ? '' : '.'} See --help.`;
 }

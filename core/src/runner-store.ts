@@ -414,15 +414,22 @@ export class RunnerStore {
     }
   }
 
-  /** One page of records with `status`, newest first, through the status index. */
-  async listByStatus(status: RunnerStatus, options: { limit?: number; startKey?: Record<string, unknown>; since?: string } = {}): Promise<ListPage> {
+  /**
+   * One page of records with `status`, newest first, through the status index;
+   * `since` / `until` bound createdAt (inclusive). The one query by status:
+   * every listing by status goes through it.
+   */
+  async listByStatus(status: RunnerStatus, options: { limit?: number; startKey?: Record<string, unknown>; since?: string; until?: string } = {}): Promise<ListPage> {
+    const { since, until } = options;
+    if (since !== undefined && until !== undefined && since > until) return { records: [] };
+    const range = since !== undefined && until !== undefined ? ' AND createdAt BETWEEN :since AND :until' : since !== undefined ? ' AND createdAt >= :since' : until !== undefined ? ' AND createdAt <= :until' : '';
     const out = await this.doc.send(
       new QueryCommand({
         TableName: this.options.tableName,
         IndexName: STATUS_INDEX,
-        KeyConditionExpression: options.since ? '#status = :status AND createdAt >= :since' : '#status = :status',
+        KeyConditionExpression: `#status = :status${range}`,
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status, ...(options.since ? { ':since': options.since } : {}) },
+        ExpressionAttributeValues: { ':status': status, ...(since !== undefined ? { ':since': since } : {}), ...(until !== undefined ? { ':until': until } : {}) },
         ScanIndexForward: false,
         Limit: options.limit,
         ExclusiveStartKey: options.startKey,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { workflowJobPayload, type Sandbox } from '../../src/index.js';
@@ -50,6 +50,41 @@ function onTerminal(sandbox: Sandbox, args: string[], input: string): Promise<{ 
   });
 }
 
+/**
+ * ecsrunner left running (--watch): resolves once `enough` holds for what it printed, after
+ * stopping it with SIGINT as Ctrl-C would. On a terminal (`script`) the session is ended instead.
+ */
+function untilPrinted(sandbox: Sandbox, args: string[], enough: (output: string) => boolean, options: { terminal?: boolean; env?: Record<string, string> } = {}): Promise<{ code: number | null; output: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_EC2_METADATA_DISABLED: 'true', ...sandbox.cliEnv, ...options.env } as NodeJS.ProcessEnv;
+    const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    const child = options.terminal ? spawn('script', ['-qec', command, '/dev/null'], { env }) : spawn(process.execPath, [BIN, ...args], { env });
+    let output = '';
+    let stderr = '';
+    let stopped = false;
+    const guard = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`ecsrunner ${args.join(' ')} did not print what was expected in time; it printed:\n${output}\n${stderr}`));
+    }, 30_000 * TIME_SCALE);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!stopped && enough(output)) {
+        stopped = true;
+        child.kill(options.terminal ? 'SIGTERM' : 'SIGINT');
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      resolve({ code, output, stderr });
+    });
+  });
+}
+
+const count = (text: string, part: string) => text.split(part).length - 1;
+/** Any of the status colours ecsrunner uses (SGR 2 and 31–36). */
+const hasColour = (text: string) => [2, 31, 32, 33, 34, 35, 36].some((sgr) => text.includes(`\u001b[${sgr}m`));
+
 describe('ecsrunner against the sandbox', () => {
   let sandbox: Sandbox & { problems: string[] };
   const repo = 'octo-org/octo-repo';
@@ -75,41 +110,94 @@ describe('ecsrunner against the sandbox', () => {
   afterAll(() => sandbox.stop());
 
   describe('runners list', () => {
-    it('lists live and recent runners newest first, for a person and as JSON', async () => {
+    it('lists the live runners newest first, for a person and as JSON', async () => {
       const human = await ecsrunner(sandbox, ['runners', 'list']);
       expect(human.code).toBe(0);
       expect(human.stdout).toMatch(/Runner\s+Status\s+Class\s+Repo\s+Job\s+Age\s+Task/);
-      expect(human.stdout.indexOf(failed)).toBeLessThan(human.stdout.indexOf(idleB));
       expect(human.stdout.indexOf(idleB)).toBeLessThan(human.stdout.indexOf(idleA));
+      expect(human.stdout).not.toContain(failed);
       expect(human.stdout).not.toContain('ecs-runner-1 ');
+      // Not a terminal: no colours.
+      expect(hasColour(human.stdout)).toBe(false);
 
       const json = (await ecsrunner(sandbox, ['runners', 'list', '--json'])).json();
       expect((json.runners as Array<{ runnerId: string; status: string }>).map((r) => [r.runnerId, r.status])).toEqual([
-        [failed, 'failed'],
         [idleB, 'idle'],
         [idleA, 'idle'],
       ]);
-      expect(json).toMatchObject({ count: 3, truncated: false });
+      expect(json).toEqual(expect.objectContaining({ count: 2, truncated: false }));
+      expect(json).not.toHaveProperty('nextToken');
     });
 
-    it('filters by status through the index and says when more match', async () => {
-      const json = (await ecsrunner(sandbox, ['runners', 'list', '--status', 'idle', '--limit', '1', '--json'])).json();
-      expect(json).toMatchObject({ count: 1, truncated: true, runners: [{ runnerId: idleB, status: 'idle' }] });
+    it('lists every status created within --since, and filters by status through the index', async () => {
+      const recent = (await ecsrunner(sandbox, ['runners', 'list', '--since', '1d', '--json'])).json();
+      expect((recent.runners as Array<{ runnerId: string }>).map((r) => r.runnerId)).toEqual([failed, idleB, idleA]);
+      const idle = (await ecsrunner(sandbox, ['runners', 'list', '--status', 'idle', '--limit', '1', '--json'])).json();
+      expect(idle).toMatchObject({ count: 1, truncated: true, runners: [{ runnerId: idleB, status: 'idle' }] });
     });
 
     it('shows terminal runners of any age with --all, and filters by repository', async () => {
       const all = (await ecsrunner(sandbox, ['runners', 'list', '--all', '--json'])).json();
-      expect((all.runners as Array<{ runnerId: string }>).map((r) => r.runnerId)).toContain('ecs-runner-1');
+      expect((all.runners as Array<{ runnerId: string }>).map((r) => r.runnerId)).toEqual([failed, idleB, idleA, 'ecs-runner-1']);
       const other = (await ecsrunner(sandbox, ['runners', 'list', '--all', '--repo', 'octo-org/other', '--json'])).json();
       expect(other).toMatchObject({ count: 1, runners: [{ runnerId: 'ecs-runner-1' }] });
       const none = await ecsrunner(sandbox, ['runners', 'list', '--repo', 'nobody/nothing']);
-      expect(none.stdout).toContain('No runners match. Terminal runners older than 24 h are hidden; add --all to see them.');
+      expect(none.stdout).toContain('No runners match.');
     });
 
-    it('refuses a --since that is not a duration', async () => {
+    it('pages through the history with --limit and the token each page prints', async () => {
+      const first = await ecsrunner(sandbox, ['runners', 'list', '--all', '--limit', '3', '--json']);
+      expect(first.json()).toMatchObject({ count: 3, truncated: true, nextToken: expect.any(String) });
+      const token = first.json().nextToken as string;
+      const second = (await ecsrunner(sandbox, ['runners', 'list', '--all', '--limit', '3', '--starting-token', token, '--json'])).json();
+      expect(second).toMatchObject({ count: 1, truncated: false, runners: [{ runnerId: 'ecs-runner-1' }] });
+      const human = await ecsrunner(sandbox, ['runners', 'list', '--all', '--limit', '3']);
+      expect(human.stdout).toContain(`Showing the newest 3; more match. Next page: --starting-token ${token} (or raise --limit).`);
+      // Within a --since window too (the index query bounded on both sides).
+      const recent = (await ecsrunner(sandbox, ['runners', 'list', '--since', '1d', '--limit', '2', '--json'])).json();
+      expect(recent).toMatchObject({ count: 2, truncated: true, runners: [{ runnerId: failed }, { runnerId: idleB }] });
+      const rest = (await ecsrunner(sandbox, ['runners', 'list', '--since', '1d', '--limit', '2', '--starting-token', recent.nextToken as string, '--json'])).json();
+      expect(rest).toMatchObject({ count: 1, truncated: false, runners: [{ runnerId: idleA }] });
+    });
+
+    it('refuses a --since that is not a duration, and a token it did not print', async () => {
       const run = await ecsrunner(sandbox, ['runners', 'list', '--since', 'yesterday']);
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('--since "yesterday" is not a duration; use a number and a unit: 90s, 30m, 2h, 7d or 1w.');
+      const token = await ecsrunner(sandbox, ['runners', 'list', '--starting-token', 'bm90LWEtdG9rZW4', '--json']);
+      expect(token.code).toBe(2);
+      expect(token.json()).toEqual({ error: { code: 'usage', exitCode: 2, message: expect.stringContaining('is not a token runners list printed') } });
+    });
+
+    it('colours the status on a terminal, and not with NO_COLOR', async () => {
+      const coloured = await untilPrinted(sandbox, ['runners', 'list'], (out) => out.includes(idleA), { terminal: true });
+      expect(coloured.output).toMatch(new RegExp(`\\u001b\\[36midle\\u001b\\[0m`));
+      const plain = await untilPrinted(sandbox, ['runners', 'list'], (out) => out.includes(idleA), { terminal: true, env: { NO_COLOR: '1' } });
+      expect(plain.output).toContain(idleA);
+      expect(hasColour(plain.output)).toBe(false);
+      // oclif's own colours (help headings, the error marker) obey NO_COLOR too.
+      for (const args of [['runners', 'list', '--help'], ['runners', 'list', '--bogus']]) {
+        const run = await untilPrinted(sandbox, args, () => false, { terminal: true, env: { NO_COLOR: '1' } });
+        expect({ args, output: run.output.length > 0, escapes: run.output.includes('\u001b') }).toEqual({ args, output: true, escapes: false });
+      }
+    });
+
+    it('--watch prints the listing again and again when not on a terminal, until Ctrl-C', async () => {
+      const run = await untilPrinted(sandbox, ['runners', 'list', '--watch', '--interval', '1s'], (out) => count(out, 'Every 1s: ecsrunner runners list') >= 2);
+      expect(run.code).toBe(0);
+      expect(count(run.output, idleA)).toBeGreaterThanOrEqual(2);
+      expect(run.output).not.toContain('\u001b[');
+      const json = await untilPrinted(sandbox, ['runners', 'list', '--watch', '--interval', '1s', '--json'], (out) => count(out, '\n') >= 2);
+      const frames = json.output.trim().split('\n').map((line) => JSON.parse(line) as { count: number });
+      expect(frames.slice(0, 2)).toEqual([expect.objectContaining({ count: 2 }), expect.objectContaining({ count: 2 })]);
+    });
+
+    it('--watch redraws in place on a terminal', async () => {
+      const run = await untilPrinted(sandbox, ['runners', 'list', '--watch', '--interval', '1s'], (out) => count(out, '\u001b[H\u001b[2J') >= 2, { terminal: true });
+      expect(count(run.output, 'Every 1s: ecsrunner runners list')).toBeGreaterThanOrEqual(2);
+      const interval = await ecsrunner(sandbox, ['runners', 'list', '--interval', '2s', '--json']);
+      expect(interval.code).toBe(2);
+      expect(interval.json()).toMatchObject({ error: { code: 'usage', message: expect.stringContaining('--watch') } });
     });
   });
 
@@ -270,17 +358,65 @@ describe('ecsrunner against the sandbox', () => {
       expect(run.stderr).not.toMatch(/ at \S+ \(/);
     });
 
-    it('puts the error in the JSON output too', async () => {
-      const run = await ecsrunner(sandbox, ['runners', 'details', 'ecs-runner-404', '--json']);
-      expect(run.code).toBe(6);
-      expect(run.json()).toEqual({ error: { message: expect.stringContaining('was not found'), exitCode: 6 } });
+    it('with --json, prints every failure as one small JSON line on stdout with its exit code', async () => {
+      const noCredentials = { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_CONFIG_FILE: '/nonexistent/config' };
+      // A record that breaks DESIGN §4 (no labels): describing it is a genuine bug path.
+      const at = new Date().toISOString();
+      await sandbox.store.create({ runnerId: 'ecs-runner-2', status: 'failed', repo: 'octo-org/other', jobId: 2, runId: 2, runAttempt: 1, createdAt: at, updatedAt: at, finishedAt: at, version: 1 } as never);
+      const modes: Array<{ args: string[]; env?: Record<string, string | undefined>; code: string; exit: number; says: string }> = [
+        { args: ['runners', 'list', '--bogus'], code: 'usage', exit: 2, says: 'Nonexistent flag: --bogus' },
+        { args: ['runners', 'list', '--limit', '0'], code: 'usage', exit: 2, says: '--limit' },
+        { args: ['runners', 'list', '--status', 'sleeping'], code: 'usage', exit: 2, says: 'sleeping' },
+        { args: ['runners', 'details'], code: 'usage', exit: 2, says: 'runnerId' },
+        { args: ['runners', 'nonsense'], code: 'usage', exit: 2, says: 'not found' },
+        { args: ['runners', 'list'], env: { RUNNER_TABLE: undefined }, code: 'configuration', exit: 3, says: 'RUNNER_TABLE is not set' },
+        { args: ['runners', 'list'], env: noCredentials, code: 'credentials', exit: 4, says: 'AWS credentials are missing or expired' },
+        { args: ['runners', 'list', '--table', 'no-such-table'], code: 'resourceNotFound', exit: 5, says: 'DynamoDB table "no-such-table" was not found' },
+        { args: ['runners', 'details', 'ecs-runner-404'], code: 'runnerNotFound', exit: 6, says: 'was not found' },
+        { args: ['runners', 'list'], env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' }, code: 'awsError', exit: 12, says: 'Could not reach AWS (ECONNREFUSED' },
+        { args: ['runners', 'details', 'ecs-runner-2'], code: 'unexpected', exit: 1, says: 'set DEBUG=* for details' },
+      ];
+      for (const mode of modes) {
+        const run = await ecsrunner(sandbox, [...mode.args, '--json'], mode.env);
+        const what = `ecsrunner ${mode.args.join(' ')} --json`;
+        expect({ what, code: run.code, lines: run.stdout.trim().split('\n').length, small: Buffer.byteLength(run.stdout) < 2048, stderr: run.stderr }).toEqual({ what, code: mode.exit, lines: 1, small: true, stderr: '' });
+        expect({ what, ...run.json() }).toEqual({ what, error: { code: mode.code, exitCode: mode.exit, message: expect.stringContaining(mode.says) } });
+      }
+    });
+
+    it('without --json, says what went wrong in one sentence on stderr, with the stack only under DEBUG', async () => {
+      const flag = await ecsrunner(sandbox, ['runners', 'list', '--bogus']);
+      expect(flag).toMatchObject({ code: 2, stdout: '', stderr: 'Error: Nonexistent flag: --bogus. See --help.' });
+      const bug = await ecsrunner(sandbox, ['runners', 'details', 'ecs-runner-2']);
+      expect(bug.code).toBe(1);
+      expect(bug.stderr).toMatch(/^Error: .+ \(an unexpected error; set DEBUG=\* for details\)$/);
+      const debug = await ecsrunner(sandbox, ['runners', 'details', 'ecs-runner-2'], { DEBUG: '*' });
+      expect(debug.code).toBe(1);
+      expect(debug.stderr).toMatch(/ at \S+ \(/);
     });
 
     it('teaches with --help', async () => {
       const run = await ecsrunner(sandbox, ['runners', 'list', '--help']);
       expect(run.stdout).toContain('EXAMPLES');
-      expect(run.stdout).toContain('ecsrunner runners list --status busy --status idle');
+      expect(run.stdout).toContain('ecsrunner runners list --watch --interval 2s');
       expect(run.stdout).toMatch(/FLEET FLAGS[\s\S]*--table=<value>/);
+    });
+  });
+
+  describe('what a listing costs', () => {
+    it('lists live runners with one status-index query per live status, however much history the table holds', async () => {
+      const old = Date.now() - 3 * 86_400_000;
+      for (let i = 0; i < 120; i++) {
+        const at = new Date(old - i * 60_000).toISOString();
+        await sandbox.store.create({ runnerId: `ecs-runner-h${i}`, status: i % 10 === 0 ? 'failed' : 'completed', repo, jobId: 10_000 + i, runId: 1, runAttempt: 1, labels: ['self-hosted'], createdAt: at, updatedAt: at, finishedAt: at, version: 3 });
+      }
+      await sandbox.settle();
+      sandbox.resetCounters();
+      const run = await ecsrunner(sandbox, ['runners', 'list', '--limit', '10', '--json']);
+      expect(run.code).toBe(0);
+      expect(run.json()).toMatchObject({ truncated: false });
+      const dynamo = Object.entries(sandbox.awsCalls).filter(([call]) => call.startsWith('DynamoDB.'));
+      expect(Object.fromEntries(dynamo)).toEqual({ 'DynamoDB.Query': 5 });
     });
   });
 });
