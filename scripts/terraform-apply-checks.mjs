@@ -99,7 +99,7 @@ async function check(config, baseEnv, callLog) {
     if (process.env.APPLY_STATE_DIR) cpSync(join(logDir, 'state.json'), join(process.env.APPLY_STATE_DIR, `${config.name}.json`));
     const iam = await iamChecks({ state: JSON.parse(shown.stdout), callLog });
     times.iam = iam.rows.reduce((n, row) => n + row.allowed + row.denied, 0);
-    console.log(`  ok  ${config.name} IAM: ${iam.rows.map((r) => `${r.role} ${r.allowed} allowed / ${r.denied} denied / ${r.grants} grants all used`).join('; ')} (from ${iam.calls} recorded calls)`);
+    console.log(`  ok  ${config.name} IAM: ${iam.rows.map((r) => `${r.role} ${r.allowed} allowed / ${r.denied} denied / ${r.grants} grants all used`).join('; ')} (from ${iam.calls} recorded control-plane calls and ${iam.runnerCalls} of runner tasks)`);
     const plan = await step('plan', ['plan', '-detailed-exitcode', '-input=false'], [0, 2]);
     if (plan.status === 2) throw new StepError(`${config.name} plan: the plan after apply is not "No changes" (a perpetual diff):\n${plan.stdout}`, null);
     await step('destroy', ['destroy', '-auto-approve', '-input=false']);

@@ -17,7 +17,7 @@ import { createDynamoDb } from './aws/dynamodb.js';
 import { EcsSimulator } from './aws/ecs.js';
 import { EventBridgeSimulator } from './aws/eventbridge.js';
 import { ACCOUNT_ID, AwsError, decodeRequest, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
-import { AwsCallLog, OPERATOR_ACCESS_KEY_ID, principalOf, resourceMembers, SETUP_ACCESS_KEY_ID } from './aws/call-log.js';
+import { AwsCallLog, OPERATOR_ACCESS_KEY_ID, principalOf, resourceMembers, RUNNER_TASK_ACCESS_KEY_ID, SETUP_ACCESS_KEY_ID } from './aws/call-log.js';
 import { CodeBuildSimulator } from './aws/codebuild.js';
 import { EcrSimulator } from './aws/ecr.js';
 import { LogsSimulator } from './aws/logs.js';
@@ -31,6 +31,9 @@ import { WebhookSender } from './github/webhooks.js';
 import { API_GATEWAY_MAX_PAYLOAD_BYTES, readBodyWithin, refuseTooLarge } from './limited-body.js';
 
 type Env = Record<string, string | undefined>;
+
+/** How long stop() waits for control-plane invocations that are still running. */
+const STOP_GRACE_MS = 10_000;
 
 const SERVICE_NAMES: Record<string, string> = {
   AmazonEC2ContainerServiceV20141113: 'ECS',
@@ -318,7 +321,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const metricLines: Array<Record<string, unknown>> = [];
   const writeMetrics = (line: string) => void metricLines.push(JSON.parse(line) as Record<string, unknown>);
   const lambda = await loadControlPlane(options.lambda ?? env.SANDBOX_LAMBDA, env.SANDBOX_LAMBDA_DIR);
-  const handler = lambda.createHandler(() => lambda.buildDeps(controlPlaneEnv, logger, { githubRetryBaseMs: 50, writeMetrics }), logger);
+  const invoke = lambda.createHandler(() => lambda.buildDeps(controlPlaneEnv, logger, { githubRetryBaseMs: 50, writeMetrics }), logger);
+  // Invocations still running, so stop() lets them finish (their AWS calls go through this server).
+  const inFlight = new Set<Promise<unknown>>();
+  const handler = (event: Parameters<typeof invoke>[0]): Promise<unknown> => {
+    const run = Promise.resolve(invoke(event));
+    inFlight.add(run);
+    void run.then(
+      () => inFlight.delete(run),
+      () => inFlight.delete(run),
+    );
+    return run;
+  };
   bus.registerFunction(FUNCTION_ARN, (event) => handler(event as never));
   handleWebhook = async (req, res, body) => {
     const result = (await handler(toApiGatewayEvent(req, body))) as { statusCode: number; headers?: Record<string, string>; body?: string };
@@ -328,7 +342,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   // The runner tasks' own SSM client (their task role), over the wire like every AWS call.
-  const runnerSsm = new SSMClient({ ...clientConfig, credentials: { accessKeyId: 'runner-task-role', secretAccessKey: 'sandbox' } });
+  const runnerSsm = new SSMClient({ ...clientConfig, credentials: { accessKeyId: RUNNER_TASK_ACCESS_KEY_ID, secretAccessKey: 'sandbox' } });
   const webhooks = new WebhookSender(`${endpoint}/webhook`, webhookSecret);
   const autopilot = new Autopilot(github, ecs, webhooks, logs, {
     enabled: flag(env.SANDBOX_AUTOPILOT, true),
@@ -433,6 +447,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       autopilot.close();
       ecs.close();
       codebuild.close();
+      // Let running invocations and the bus's pending deliveries (and retries) end, up to a bound:
+      // their AWS calls go through this server.
+      const deadline = Date.now() + STOP_GRACE_MS;
+      while ((inFlight.size > 0 || bus.pending > 0 || autopilot.busy) && Date.now() < deadline) {
+        await Promise.race([Promise.allSettled([...inFlight, bus.whenIdle()]), new Promise((r) => setTimeout(r, 100))]);
+      }
+      bus.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -121,6 +121,23 @@ export async function cliChecks({ root, dir, env, endpoint, log }) {
     match(described.stoppedReason ?? '', /apply check/);
     const again = await ecsrunner.expecting(7, 'runners', 'terminate', runnerId, '--yes');
     match(again, /already finished \(terminated/);
+
+    // What the fleet cost: a finished runner with the billing facts the control plane records
+    // (10 minutes of 1 vCPU / 2 GB on x86 Fargate), priced at the default us-east-1 list prices.
+    const started = new Date(Date.now() - 20 * 60_000).toISOString();
+    const ended = new Date(Date.parse(started) + 10 * 60_000).toISOString();
+    await doc.send(
+      new PutCommand({
+        TableName: exported.RUNNER_TABLE,
+        Item: { ...record, runnerId: 'runner-fleet-4243', jobId: 4243, status: 'completed', conclusion: 'success', createdAt: started, updatedAt: ended, finishedAt: ended, architecture: 'X86_64', capacityProvider: 'FARGATE', billingStartedAt: started, billingEndedAt: ended },
+      }),
+    );
+    const cost = JSON.parse(await ecsrunner('cost', '--since', '1d', '--json'));
+    const expectedUsd = (10 / 60) * (1 * 0.04048 + 2 * 0.004445);
+    ok(Math.abs(cost.total.fargateUsd - expectedUsd) < 5e-7, `cost prices 10 minutes of 1 vCPU / 2 GB at $${expectedUsd.toFixed(6)} (got ${cost.total.fargateUsd})`);
+    deepStrictEqual([cost.total.runners, cost.total.billedMinutes, cost.withoutBillingFacts], [1, 10, 1], 'cost bills the finished runner and counts the terminated one without billing facts');
+    ok(cost.requests <= 10, `cost read the window with ${cost.requests} index queries`);
+    match(await ecsrunner('cost', '--since', '1d'), /octo-org\/octo-repo/);
   } finally {
     doc.destroy();
     ecs.destroy();

@@ -20,18 +20,21 @@ export function readCallLog(file) {
   }
   const sandboxes = new Map();
   const calls = [];
+  // The simulated runners' entrypoint signs with the task role's credentials (its JIT config's read and delete).
+  const runnerCalls = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line) continue;
     const entry = JSON.parse(line);
     if (entry.type === 'sandbox') sandboxes.set(entry.sandbox, entry);
     else if (entry.type === 'call' && entry.principal === 'control-plane') calls.push(entry);
+    else if (entry.type === 'call' && entry.principal === 'runner-task') runnerCalls.push(entry);
   }
   if (calls.length === 0) throw new Error(`${file} holds no call of the control plane: the recording did not happen`);
-  return { sandboxes, calls };
+  return { sandboxes, calls, runnerCalls };
 }
 
-/** The control plane's calls that can happen in deployment `d`: with image builds off, only runs that had them off. */
-function applicableCalls({ sandboxes, calls }, d) {
+/** The recorded calls that can happen in deployment `d`: with image builds off, only runs that had them off. */
+function applicableCalls({ sandboxes }, calls, d) {
   return calls.filter((call) => {
     const sandbox = sandboxes.get(call.sandbox);
     if (!sandbox) throw new Error(`call log: a call of sandbox ${call.sandbox} precedes its sandbox line`);
@@ -104,13 +107,15 @@ function grantedActions(role) {
 /** Runs the checks for one applied configuration; returns one row per role, throws listing every finding. */
 export async function iamChecks({ state, callLog }) {
   const d = readDeployment(state);
-  const recorded = applicableCalls(callLog, d);
+  const recorded = applicableCalls(callLog, callLog.calls, d);
+  const recordedRunner = applicableCalls(callLog, callLog.runnerCalls ?? [], d);
+  if (d.env.JIT_PARAMETER_PATH && recordedRunner.length === 0) throw new Error('the call log holds no call of a runner task: the JIT config path (read and delete at start-up) would go unchecked');
   const byService = serviceRequests(d);
   const denials = mustDeny(d);
   const expected = {
     controlPlane: unique([...recorded.filter((c) => d.project || !IMAGE_BUILD_CALLS.has(`${c.service}.${c.operation}`)).flatMap((call) => requestsForCall(call, callLog.sandboxes.get(call.sandbox), d)), ...byService.controlPlane]),
     taskExecution: byService.taskExecution,
-    runnerTask: byService.runnerTask,
+    runnerTask: unique(recordedRunner.flatMap((call) => requestsForCall(call, callLog.sandboxes.get(call.sandbox), d))),
     imageBuild: byService.imageBuild,
   };
   const findings = [];
@@ -131,7 +136,7 @@ export async function iamChecks({ state, callLog }) {
     rows.push({ role: role.name, allowed: allowed.length, denied: (denials[key] ?? []).length, grants: grantedActions(role).size });
   }
   if (findings.length) throw new Error(`least-privilege findings:\n  - ${findings.join('\n  - ')}`);
-  return { rows, calls: recorded.length };
+  return { rows, calls: recorded.length, runnerCalls: recordedRunner.length };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,5 +1,5 @@
 // The IAM requests (action, resource ARN, condition context) behind AWS calls, for a deployment read by
-// deployment.mjs. Three sources: the control plane's calls recorded by the sandbox
+// deployment.mjs. Three sources: the control plane's and the runner tasks' calls recorded by the sandbox
 // (SANDBOX_AWS_CALL_LOG, translated from the sandbox's names to the deployment's by the setting that
 // names each resource, DESIGN §7), what AWS services do with the fleet's roles on their own (Lambda
 // writing logs and dead letters, ECS pulling the image), and must-deny samples.
@@ -12,7 +12,7 @@ const arn = (d, service, resource, { region = d.region, account = d.account } = 
 function translator(sandbox, d) {
   const s = sandbox.controlPlaneEnv;
   const fail = (call, what, value) => {
-    throw new UnknownResourceError(`the control plane called ${call.service}.${call.operation} on ${what} "${value}", which is none of the fleet's resources in the sandbox's settings`);
+    throw new UnknownResourceError(`a recorded call (${call.principal}) made ${call.service}.${call.operation} on ${what} "${value}", which is none of the fleet's resources in the sandbox's settings`);
   };
   const repositoryName = (url) => url.split('/').slice(1).join('/');
   return {
@@ -176,17 +176,8 @@ export function serviceRequests(d) {
         })),
       ]
     : [];
-  // runner/jit-config.py at task start: read the runner's own JIT config decrypted, then delete it.
-  const jitParameter = d.env.JIT_PARAMETER_PATH ? arn(d, 'ssm', `parameter${d.env.JIT_PARAMETER_PATH}/runner-fleet-4242/0123456789abcdef0123456789abcdef`) : undefined;
-  const runnerTask = jitParameter
-    ? [
-        ...['ssm:GetParameter', 'ssm:DeleteParameter'].map((action) => ({ action, resource: jitParameter, context: {}, source: 'runner entrypoint (its JIT config)' })),
-        ...(d.key && d.env.JIT_KMS_KEY_ID === d.key.arn
-          ? [{ action: 'kms:Decrypt', resource: d.key.arn, context: { 'kms:ViaService': `ssm.${d.region}.amazonaws.com`, 'kms:EncryptionContext:PARAMETER_ARN': jitParameter }, source: 'runner entrypoint (decrypting its JIT config)' }]
-          : []),
-      ]
-    : [];
-  return { controlPlane, taskExecution, imageBuild, runnerTask };
+  // The runner task role's own calls (its JIT config's read and delete) are recorded by the sandbox.
+  return { controlPlane, taskExecution, imageBuild };
 }
 
 /** Calls each role must not be able to make: neighbours of what it may do, and the dangerous ones. */

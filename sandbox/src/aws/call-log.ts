@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 export interface AwsCallRecord {
   service: string;
   operation: string;
-  /** control-plane (the Lambda's credentials), sandbox-setup, operator (the CLI), or other. */
+  /** control-plane (the Lambda's credentials), runner-task (the runner's entrypoint), sandbox-setup, operator (the CLI), or other. */
   principal: string;
   resources: Record<string, unknown>;
 }
@@ -21,6 +21,8 @@ export interface AwsCallRecord {
 /** Access key ids the sandbox gives its own clients, so the log can tell them from the Lambda's. */
 export const SETUP_ACCESS_KEY_ID = 'sandbox-setup';
 export const OPERATOR_ACCESS_KEY_ID = 'sandbox-operator';
+/** The simulated runner tasks' task role (their entrypoint's SSM calls). */
+export const RUNNER_TASK_ACCESS_KEY_ID = 'runner-task-role';
 
 const RESOURCE_MEMBERS = [
   'TableName', 'IndexName', 'Name', 'Names', 'Path', 'Type', 'KeyId', 'Tier', 'WithDecryption', 'EventBusName', 'Rule',
@@ -47,6 +49,7 @@ export function principalOf(authorization: string | undefined, controlPlaneKey: 
   const key = accessKeyId(authorization);
   if (key === SETUP_ACCESS_KEY_ID) return 'sandbox-setup';
   if (key === OPERATOR_ACCESS_KEY_ID) return 'operator';
+  if (key === RUNNER_TASK_ACCESS_KEY_ID) return 'runner-task';
   if (key !== undefined && key === controlPlaneKey) return 'control-plane';
   return 'other';
 }

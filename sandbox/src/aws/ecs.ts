@@ -87,6 +87,7 @@ export class EcsSimulator {
   readonly tasks = new Map<string, SimTask>();
   private readonly clientTokens = new Map<string, { fingerprint: string; taskArns: string[] }>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
   private readonly runningListeners: Array<(task: SimTask) => void> = [];
   private readonly stoppedListeners: Array<(task: SimTask) => void> = [];
   /** RunTask calls that reached the fault checks, and how many of them were throttled. */
@@ -136,7 +137,9 @@ export class EcsSimulator {
     this.stop(task, 'EssentialContainerExited', 'Essential container in task exited');
   }
 
+  /** Stops simulating: pending transitions are dropped, and none is scheduled from now on. */
   close(): void {
+    this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }
@@ -381,6 +384,7 @@ export class EcsSimulator {
   }
 
   private later(ms: number, fn: () => void): void {
+    if (this.closed) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       fn();

@@ -58,6 +58,8 @@ export class EventBridgeSimulator {
     readonly policy: DeliveryPolicy,
   ) {}
 
+  private closed = false;
+
   registerFunction(arn: string, fn: LambdaFunction): void {
     this.functions.set(arn, fn);
   }
@@ -170,9 +172,14 @@ export class EventBridgeSimulator {
     }
   }
 
+  /** Stops delivering: events put from now on reach no target (the sandbox is stopping). */
+  close(): void {
+    this.closed = true;
+  }
+
   private deliver(arn: string, event: BusEvent): void {
     const fn = this.functions.get(arn);
-    if (!fn) return;
+    if (!fn || this.closed) return;
     this.inFlight++;
     const attempt = (n: number): void => {
       fn(event).then(

@@ -44,6 +44,7 @@ export class Autopilot {
   private pendingSends = 0;
   /** Runner processes that will end before taking a job, each with its exit code (the next one first). */
   private readonly earlyExits: number[] = [];
+  private closed = false;
   /** While set (holdJobs), started jobs wait here instead of finishing after their run time. */
   private heldJobs: Array<() => void> | undefined;
   private pendingStarts = 0;
@@ -122,7 +123,9 @@ export class Autopilot {
     await this.notify('completed', job);
   }
 
+  /** Stops simulating: pending timers are dropped, and work still in flight schedules nothing more. */
   close(): void {
+    this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }
@@ -246,6 +249,7 @@ export class Autopilot {
   }
 
   private later(ms: number, fn: () => void | Promise<void>): void {
+    if (this.closed) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void fn();
