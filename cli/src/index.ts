@@ -1,4 +1,5 @@
 // The commands of ecsrunner (oclif's "explicit" strategy: the bundle exports them by id).
+import Doctor from './commands/doctor.js';
 import ListClassSizes from './commands/list-class-sizes.js';
 import RunnersDetails from './commands/runners/details.js';
 import RunnersList from './commands/runners/list.js';
@@ -13,6 +14,7 @@ export const COMMANDS = {
   'runners:logs': RunnersLogs,
   'list-class-sizes': ListClassSizes,
   status: Status,
+  doctor: Doctor,
 };
 
 export type { RunnersListResult } from './commands/runners/list.js';
@@ -21,4 +23,5 @@ export type { RunnerTerminateResult } from './commands/runners/terminate.js';
 export type { RunnerLogsResult } from './commands/runners/logs.js';
 export type { ClassSizesResult } from './commands/list-class-sizes.js';
 export type { StatusResult } from './commands/status.js';
+export type { DoctorResult, CheckResult, CheckStatus } from './commands/doctor.js';
 export { EXIT } from './errors.js';
