@@ -9,7 +9,7 @@ import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { buildIdentity, type RunnerRecord } from '@runner-fleet/core';
+import { buildIdentity, fleetDescriptorParam, type FleetDescriptor, type RunnerRecord } from '@runner-fleet/core';
 import { RunnerStore, runnerTableDefinition } from '@runner-fleet/core/store';
 import { buildDeps, createHandler, createLogger } from '@runner-fleet/lambda';
 import { toApiGatewayEvent } from './api-gateway.js';
@@ -19,10 +19,13 @@ import { EventBridgeSimulator } from './aws/eventbridge.js';
 import { AwsError, decodeRequest, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
 import { CodeBuildSimulator } from './aws/codebuild.js';
 import { EcrSimulator } from './aws/ecr.js';
+import { LambdaSimulator } from './aws/lambda.js';
 import { LogsSimulator } from './aws/logs.js';
+import { SqsSimulator } from './aws/sqs.js';
+import { handleStsQuery, isQueryRequest } from './aws/sts.js';
 import { buildContextHash, pinnedRunnerVersion } from './context-hash.js';
 import { SsmSimulator } from './aws/ssm.js';
-import { CONTROL_PLANE_DEFAULTS, CONTROL_PLANE_NAMES, DEFAULT_CLASS_SIZES, DEFAULT_WEBHOOK_SECRET, FUNCTION_ARN, RUNNER_LOG_GROUP, SANDBOX_PAT, SANDBOX_REGION } from './defaults.js';
+import { CONTROL_PLANE_DEFAULTS, CONTROL_PLANE_NAMES, DEFAULT_CLASS_SIZES, DEFAULT_WEBHOOK_SECRET, FLEET_NAME_PREFIX, FUNCTION_ARN, FUNCTION_NAME, LAMBDA_LOG_GROUP, RUNNER_LOG_GROUP, SANDBOX_PAT, SANDBOX_REGION } from './defaults.js';
 import { loadEventPatterns } from './event-patterns.js';
 import { Autopilot, type AutopilotChaos } from './github/autopilot.js';
 import { GitHubSimulator } from './github/github-simulator.js';
@@ -37,6 +40,7 @@ const SERVICE_NAMES: Record<string, string> = {
   Logs_20140328: 'Logs',
   AmazonEC2ContainerRegistry_V20150921: 'ECR',
   CodeBuild_20161006: 'CodeBuild',
+  AmazonSQS: 'SQS',
 };
 
 export interface SandboxOptions {
@@ -63,6 +67,12 @@ export interface Sandbox {
   ecs: EcsSimulator;
   ssm: SsmSimulator;
   logs: LogsSimulator;
+  /** The control-plane function as Lambda's API describes it (its environment can be edited). */
+  lambdaFunction: LambdaSimulator;
+  /** The dead-letter queue (its depth counts the events the bus dead-lettered). */
+  sqs: SqsSimulator;
+  /** The fleet descriptor the sandbox wrote to SSM (as Terraform writes /<name_prefix>/fleet). */
+  descriptor: FleetDescriptor;
   ecr: EcrSimulator;
   codebuild: CodeBuildSimulator;
   bus: EventBridgeSimulator;
@@ -144,7 +154,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (flag(env.SANDBOX_DEFAULT_IMAGE, true)) ecr.push(repositoryName, controlPlaneEnv.RUNNER_IMAGE_TAG ?? 'latest');
   const codebuild = new CodeBuildSimulator(SANDBOX_REGION, bus, ecr, repositoryName, number(env, 'SANDBOX_BUILD_MS', 2000));
   if (controlPlaneEnv.IMAGE_BUILD_PROJECT) codebuild.projects.add(controlPlaneEnv.IMAGE_BUILD_PROJECT);
-  const services = new Map<string, JsonService>([ecs.service(), ssm.service(), bus.service(), logs.service(), ecr.service(), codebuild.service()].map((s) => [s.targetPrefix, s]));
+  const sqs = new SqsSimulator(SANDBOX_REGION, `${FLEET_NAME_PREFIX}-dead-letter`, () => bus.deadLetters.length);
+  const services = new Map<string, JsonService>([ecs.service(), ssm.service(), bus.service(), logs.service(), ecr.service(), codebuild.service(), sqs.service()].map((s) => [s.targetPrefix, s]));
   const useApp = (env.SANDBOX_GITHUB_AUTH ?? 'pat').toLowerCase() === 'app';
   const appKeys = useApp ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : undefined;
   const installationId = 31415926;
@@ -153,6 +164,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     app: appKeys ? { appId: '271828', publicKeyPem: appKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(), installationId } : undefined,
   });
 
+  let lambdaFunction: LambdaSimulator | undefined;
   let handleWebhook: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> = async (_req, res) => {
     res.writeHead(503).end();
   };
@@ -168,7 +180,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return github.handle(req, res, url.slice('/github'.length) || '/', await readBody(req));
     }
     if (req.method === 'POST' && (url === '/webhook' || url.startsWith('/webhook?'))) return handleWebhook(req, res, await readBody(req));
+    if (lambdaFunction?.handles(req.method ?? '', url)) {
+      awsCalls['Lambda.GetFunctionConfiguration'] = (awsCalls['Lambda.GetFunctionConfiguration'] ?? 0) + 1;
+      return lambdaFunction.handle(res, url);
+    }
     const target = req.headers['x-amz-target'];
+    if (req.method === 'POST' && target === undefined) {
+      const body = await readBody(req);
+      if (isQueryRequest(req.headers['content-type'], body)) {
+        const action = new URLSearchParams(body.toString('utf8')).get('Action');
+        awsCalls[`STS.${action}`] = (awsCalls[`STS.${action}`] ?? 0) + 1;
+        return handleStsQuery(res, body);
+      }
+    }
     if (req.method === 'POST' && typeof target === 'string') {
       const [prefix, operation = ''] = target.split('.');
       const service = prefix!.startsWith('DynamoDB_') ? 'DynamoDB' : (SERVICE_NAMES[prefix!] ?? prefix!);
@@ -206,6 +230,34 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'sandbox';
 
+  // What Terraform writes to /<name_prefix>/fleet, with the sandbox's names.
+  const runnerVersion = pinnedRunnerVersion(runnerDir);
+  const descriptor: FleetDescriptor = {
+    version: 1,
+    namePrefix: FLEET_NAME_PREFIX,
+    runnerNamePrefix: controlPlaneEnv.RUNNER_NAME_PREFIX!,
+    region: SANDBOX_REGION,
+    runnerTable: controlPlaneEnv.RUNNER_TABLE!,
+    classSizesParam: controlPlaneEnv.CLASS_SIZES_PARAM!,
+    githubAuthParam: controlPlaneEnv.GITHUB_AUTH_PARAM!,
+    cluster: controlPlaneEnv.ECS_CLUSTER!,
+    lambdaFunction: FUNCTION_NAME,
+    lambdaLogGroup: LAMBDA_LOG_GROUP,
+    runnerLogGroup: RUNNER_LOG_GROUP,
+    eventBus: controlPlaneEnv.EVENT_BUS_NAME!,
+    deadLetterQueueUrl: sqs.queueUrl,
+    deadLetterQueueArn: sqs.queueArn,
+    webhookUrl: `${endpoint}/webhook`,
+    github: { apiUrl: controlPlaneEnv.GITHUB_API_URL, repo: controlPlaneEnv.GITHUB_REPO!, scope: 'repo' },
+    runnerVersion,
+    maxRunners: Number(controlPlaneEnv.MAX_RUNNERS),
+  };
+  lambdaFunction = new LambdaSimulator(SANDBOX_REGION, FUNCTION_NAME, controlPlaneEnv);
+  // The repository's webhook points at the sandbox, and actions/runner's latest release is the pinned one.
+  github.addHook(descriptor.webhookUrl);
+  github.runnerRelease = { version: runnerVersion, publishedAt: new Date(Date.now() - 7 * 86_400_000).toISOString() };
+  logs.write(LAMBDA_LOG_GROUP, '2026/01/01/[$LATEST]sandbox', []);
+
   const clientConfig = { endpoint, region: SANDBOX_REGION };
   const dynamoClient = new DynamoDBClient(clientConfig);
   try {
@@ -228,6 +280,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await ssmClient.send(new PutParameterCommand({ Name: controlPlaneEnv.CLASS_SIZES_PARAM, Type: 'String', Value: classSizes }));
     await ssmClient.send(new PutParameterCommand({ Name: controlPlaneEnv.GITHUB_AUTH_PARAM, Type: 'SecureString', Value: githubAuth }));
     await ssmClient.send(new PutParameterCommand({ Name: controlPlaneEnv.WEBHOOK_SECRET_PARAM, Type: 'SecureString', Value: env.WEBHOOK_SECRETS ?? webhookSecret }));
+    await ssmClient.send(new PutParameterCommand({ Name: fleetDescriptorParam(descriptor.namePrefix), Type: 'String', Value: JSON.stringify(descriptor) }));
 
     const ecsClient = new ECSClient(clientConfig);
     const cluster = await ecsClient.send(new CreateClusterCommand({ clusterName: controlPlaneEnv.ECS_CLUSTER, capacityProviders: ['FARGATE', 'FARGATE_SPOT'] }));
@@ -282,6 +335,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   const webhooks = new WebhookSender(`${endpoint}/webhook`, webhookSecret);
+  webhooks.onDelivery = (delivery) => github.recordDelivery(delivery);
   const autopilot = new Autopilot(github, ecs, webhooks, logs, {
     enabled: flag(env.SANDBOX_AUTOPILOT, true),
     jobMs: number(env, 'SANDBOX_JOB_MS', 3000),
@@ -329,11 +383,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       CLASS_SIZES_PARAM: controlPlaneEnv.CLASS_SIZES_PARAM!,
       RUNNER_LOG_GROUP,
       MAX_RUNNERS: controlPlaneEnv.MAX_RUNNERS!,
+      ECSRUNNER_FLEET: FLEET_NAME_PREFIX,
     },
     webhookSecret,
     ecs,
     ssm,
     logs,
+    lambdaFunction,
+    sqs,
+    descriptor,
     ecr,
     codebuild,
     bus,
