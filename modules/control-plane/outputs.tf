@@ -57,3 +57,8 @@ output "class_sizes_json" {
   description = "The class sizes as written to the parameter (DESIGN §5)."
   value       = local.class_sizes_json
 }
+
+output "lambda_log_group_name" {
+  description = "Log group of the control-plane Lambda."
+  value       = aws_cloudwatch_log_group.lambda.name
+}

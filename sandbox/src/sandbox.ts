@@ -164,7 +164,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     app: appKeys ? { appId: '271828', publicKeyPem: appKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(), installationId } : undefined,
   });
 
-  let lambdaFunction: LambdaSimulator | undefined;
+  const lambdaFunction = new LambdaSimulator(SANDBOX_REGION, FUNCTION_NAME);
   let handleWebhook: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> = async (_req, res) => {
     res.writeHead(503).end();
   };
@@ -180,7 +180,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return github.handle(req, res, url.slice('/github'.length) || '/', await readBody(req));
     }
     if (req.method === 'POST' && (url === '/webhook' || url.startsWith('/webhook?'))) return handleWebhook(req, res, await readBody(req));
-    if (lambdaFunction?.handles(req.method ?? '', url)) {
+    if (lambdaFunction.handles(req.method ?? '', url)) {
       awsCalls['Lambda.GetFunctionConfiguration'] = (awsCalls['Lambda.GetFunctionConfiguration'] ?? 0) + 1;
       return lambdaFunction.handle(res, url);
     }
@@ -252,7 +252,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     runnerVersion,
     maxRunners: Number(controlPlaneEnv.MAX_RUNNERS),
   };
-  lambdaFunction = new LambdaSimulator(SANDBOX_REGION, FUNCTION_NAME, controlPlaneEnv);
+  lambdaFunction.deploy(controlPlaneEnv);
   // The repository's webhook points at the sandbox, and actions/runner's latest release is the pinned one.
   github.addHook(descriptor.webhookUrl);
   github.runnerRelease = { version: runnerVersion, publishedAt: new Date(Date.now() - 7 * 86_400_000).toISOString() };

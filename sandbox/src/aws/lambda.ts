@@ -15,14 +15,16 @@ const RESERVED = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID
  */
 export class LambdaSimulator {
   /** The function's environment as Lambda would report it; tests edit it to break the configuration. */
-  readonly environment: Record<string, string>;
+  readonly environment: Record<string, string> = {};
 
   constructor(
     private readonly region: string,
     readonly functionName: string,
-    environment: Record<string, string>,
-  ) {
-    this.environment = Object.fromEntries(Object.entries(environment).filter(([name]) => !RESERVED.has(name)));
+  ) {}
+
+  /** Deploys the function's environment (what Terraform sets), without the variables Lambda reserves. */
+  deploy(environment: Record<string, string>): void {
+    for (const [name, value] of Object.entries(environment)) if (!RESERVED.has(name)) this.environment[name] = value;
   }
 
   /** True when this simulator answers the request path. */
