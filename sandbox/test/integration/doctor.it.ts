@@ -1,22 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { CheckResult } from '@runner-fleet/cli';
 import { workflowJobPayload, type Sandbox } from '../../src/index.js';
-import { backdate, nextJobId, startTestSandbox, TIME_SCALE } from './harness.js';
+import { backdate, nextJobId, startTestSandbox, tableClient, TIME_SCALE } from './harness.js';
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/run.js', import.meta.url));
 
-interface DoctorRun {
+interface Run {
   code: number;
   stdout: string;
+  stderr: string;
+}
+
+interface DoctorRun extends Run {
   results: CheckResult[];
   byCheck: (check: string) => CheckResult | undefined;
 }
 
-/** `ecsrunner doctor` as an operator runs it: the built binary with only the endpoint, credentials and ECSRUNNER_FLEET. */
-function doctor(sandbox: Sandbox, args: string[] = ['--json']): Promise<DoctorRun> {
+/** ecsrunner as an operator runs it: the built binary with only the endpoint, credentials and ECSRUNNER_FLEET (plus `extra`). */
+function ecsrunner(sandbox: Sandbox, args: string[], extra: Record<string, string> = {}): Promise<Run> {
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -26,13 +31,19 @@ function doctor(sandbox: Sandbox, args: string[] = ['--json']): Promise<DoctorRu
     AWS_ACCESS_KEY_ID: sandbox.cliEnv.AWS_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY: sandbox.cliEnv.AWS_SECRET_ACCESS_KEY,
     ECSRUNNER_FLEET: sandbox.cliEnv.ECSRUNNER_FLEET,
+    ...extra,
   };
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'doctor', ...args], { env: env as NodeJS.ProcessEnv, timeout: 30_000 * TIME_SCALE }, (error, stdout) => {
-      const results = args.includes('--json') ? (JSON.parse(stdout) as CheckResult[]) : [];
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, results, byCheck: (check) => results.find((r) => r.check === check) });
+    execFile(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, timeout: 30_000 * TIME_SCALE }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ').trim() });
     });
   });
+}
+
+async function doctor(sandbox: Sandbox, args: string[] = ['--json']): Promise<DoctorRun> {
+  const run = await ecsrunner(sandbox, ['doctor', ...args]);
+  const results = args.includes('--json') ? (JSON.parse(run.stdout) as CheckResult[]) : [];
+  return { ...run, results, byCheck: (check) => results.find((r) => r.check === check) };
 }
 
 const problems = (run: DoctorRun) => run.results.filter((r) => r.status !== 'PASS').map((r) => `${r.status} ${r.check}: ${r.message}`);
@@ -196,5 +207,58 @@ describe('ecsrunner doctor against the sandbox', () => {
     const run = await doctor(sandbox);
     expect(run.code).toBe(1);
     expect(run.byCheck('dead-letter-queue')).toMatchObject({ status: 'FAIL', message: expect.stringContaining(`${sandbox.bus.deadLetters.length} events in the dead-letter queue`) });
+  });
+});
+
+describe('ecsrunner doctor with a GitHub App, and the fleet found from its descriptor', () => {
+  let sandbox: Sandbox & { problems: string[] };
+  const repo = 'octo-org/octo-repo';
+  let idle: string;
+
+  beforeAll(async () => {
+    // Autopilot off: the runner stays idle, as one waiting for its job.
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', SANDBOX_GITHUB_AUTH: 'app' });
+    const id = nextJobId();
+    await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, { id, runId: id - 1, labels: ['self-hosted'] }));
+    await sandbox.settle();
+    idle = `ecs-runner-${id}`;
+  }, 60_000 * TIME_SCALE);
+  afterAll(() => sandbox.stop());
+
+  it('checks GitHub with the App\'s installation token, as the Lambda authenticates', async () => {
+    const run = await doctor(sandbox);
+    expect(problems(run)).toEqual([]);
+    expect(run.byCheck('github-credential')!.message).toContain('GitHub App works on octo-org/octo-repo');
+  });
+
+  it('finds the table from ECSRUNNER_FLEET alone, and an explicit RUNNER_TABLE wins over the descriptor', async () => {
+    const fromDescriptor = await ecsrunner(sandbox, ['runners', 'list', '--json']);
+    expect(fromDescriptor.code).toBe(0);
+    expect(JSON.stringify(JSON.parse(fromDescriptor.stdout))).toContain(idle);
+    const explicit = await ecsrunner(sandbox, ['runners', 'list', '--json'], { RUNNER_TABLE: 'another-table' });
+    expect(explicit.code).toBe(5);
+    expect(explicit.stdout + explicit.stderr).toContain('"another-table" was not found');
+  });
+
+  it('says which descriptor is missing when ECSRUNNER_FLEET names no fleet (configuration error, exit 3)', async () => {
+    const run = await ecsrunner(sandbox, ['doctor'], { ECSRUNNER_FLEET: 'no-such-fleet' });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('The fleet descriptor /no-such-fleet/fleet was not found: check --fleet / ECSRUNNER_FLEET');
+  });
+
+  it('names a runner stuck idle past its timeout (housekeeping is not reaping it)', async () => {
+    await backdate(sandbox, idle, ['updatedAt'], 60);
+    const run = await doctor(sandbox);
+    expect(run.byCheck('stuck-runners')).toMatchObject({ status: 'FAIL', details: { stuck: [{ runnerId: idle, status: 'idle', minutes: 60 }] } });
+  });
+
+  it('names ghosts on GitHub and orphan tasks on ECS when a runner\'s record is lost', async () => {
+    await tableClient(sandbox).send(new DeleteCommand({ TableName: sandbox.controlPlaneEnv.RUNNER_TABLE, Key: { runnerId: idle } }));
+    // Another fleet's runner is not ours to report.
+    sandbox.github.runners.set(998, { id: 998, name: 'someone-else-1', labels: ['self-hosted'], status: 'offline', busy: false, jitUsed: true });
+    const run = await doctor(sandbox);
+    expect(run.byCheck('ghost-runners')).toMatchObject({ status: 'WARN', details: { ghosts: [{ name: idle, status: 'online' }] } });
+    expect(run.byCheck('orphan-tasks')).toMatchObject({ status: 'WARN', details: { orphans: [{ startedBy: idle, lastStatus: 'RUNNING' }] } });
+    expect(run.byCheck('orphan-tasks')!.message).toContain('aws ecs stop-task --cluster runner-fleet');
   });
 });
