@@ -61,14 +61,14 @@ export class Fleet {
 
   get tableName(): string {
     if (!this.settings.table) {
-      throw new CliError('RUNNER_TABLE is not set: export it or pass --table. The Terraform output cli_environment has the lines: eval "$(terraform output -raw cli_environment)".', EXIT.configuration);
+      throw new CliError('RUNNER_TABLE is not set: export ECSRUNNER_FLEET=<name_prefix> (or RUNNER_TABLE, or pass --fleet / --table). The Terraform output cli_environment has the lines: eval "$(terraform output -raw cli_environment)".', EXIT.configuration);
     }
     return this.settings.table;
   }
 
   get classSizesParam(): string {
     if (!this.settings.classSizesParam) {
-      throw new CliError('CLASS_SIZES_PARAM is not set: export it or pass --class-sizes-param. The Terraform output cli_environment has the lines: eval "$(terraform output -raw cli_environment)".', EXIT.configuration);
+      throw new CliError('CLASS_SIZES_PARAM is not set: export ECSRUNNER_FLEET=<name_prefix> (or CLASS_SIZES_PARAM, or pass --fleet / --class-sizes-param). The Terraform output cli_environment has the lines: eval "$(terraform output -raw cli_environment)".', EXIT.configuration);
     }
     return this.settings.classSizesParam;
   }
