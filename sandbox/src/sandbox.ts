@@ -104,6 +104,18 @@ function updatesRunnerRecord(body: Buffer): boolean {
   return !key.includes('#');
 }
 
+/** The `action` of a delivery's payload (JSON or form-encoded), when it has one. */
+function deliveryAction(body: Buffer): string | undefined {
+  try {
+    const text = body.toString('utf8');
+    const json = text.startsWith('payload=') ? new URLSearchParams(text).get('payload') ?? '' : text;
+    const action = (JSON.parse(json) as { action?: unknown }).action;
+    return typeof action === 'string' ? action : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function flag(value: string | undefined, fallback: boolean): boolean {
   return value === undefined || value === '' ? fallback : !['0', 'false', 'off', 'no'].includes(value.toLowerCase());
 }
@@ -330,12 +342,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   handleWebhook = async (req, res, body) => {
     const result = (await handler(toApiGatewayEvent(req, body))) as { statusCode: number; headers?: Record<string, string>; body?: string };
     res.writeHead(result.statusCode, result.headers ?? {}).end(result.body ?? '');
+    // The repository's hook logs every delivery and the fleet's answer, as GitHub's Recent deliveries shows it.
+    const event = req.headers['x-github-event'];
+    if (typeof event === 'string') github.recordDelivery({ guid: String(req.headers['x-github-delivery'] ?? ''), event, action: deliveryAction(body), statusCode: result.statusCode });
     // A queued job sent from outside (npm run sandbox:send, a test) becomes a job the simulated GitHub knows.
     if (result.statusCode === 202 && req.headers['x-github-event'] === 'workflow_job') autopilot.adoptDeliveredJob(body, req.headers['content-type']);
   };
 
   const webhooks = new WebhookSender(`${endpoint}/webhook`, webhookSecret);
-  webhooks.onDelivery = (delivery) => github.recordDelivery(delivery);
   const autopilot = new Autopilot(github, ecs, webhooks, logs, {
     enabled: flag(env.SANDBOX_AUTOPILOT, true),
     jobMs: number(env, 'SANDBOX_JOB_MS', 3000),

@@ -1,6 +1,6 @@
 import { isTerminal, type RunnerRecord, type RunnerStatus } from '@runner-fleet/core';
 import type { DoctorContext } from './context.js';
-import { errorResult, fail, pass, warn, type CheckResult, type CheckStatus } from './result.js';
+import { count, errorResult, fail, pass, warn, type CheckResult, type CheckStatus } from './result.js';
 
 const minutesSince = (iso: string | undefined, now: Date) => (iso ? Math.floor((now.getTime() - Date.parse(iso)) / 60_000) : 0);
 
@@ -41,7 +41,7 @@ export async function checkQueuedJobs(ctx: DoctorContext): Promise<CheckResult> 
   const jobs = old.map((r) => ({ runnerId: r.runnerId, repo: r.repo, jobId: r.jobId, minutes: minutesSince(r.createdAt, ctx.now), ...explainWaiting(r, ctx.now) }));
   const first = jobs[0]!;
   const status = worst(jobs.map((j) => j.status));
-  const message = `${jobs.length} jobs queued ${ctx.queuedMinutes}+ minutes; the oldest, ${first.runnerId} (${first.minutes} min), is ${first.why}: ${status === 'FAIL' ? 'fix the control plane\'s errors; housekeeping re-dispatches lost jobs after 10 minutes' : 'see ecsrunner runners details <id> for each'}.`;
+  const message = `${count(jobs.length, 'job')} queued ${ctx.queuedMinutes}+ minutes; the oldest, ${first.runnerId} (${first.minutes} min), is ${first.why}: ${status === 'FAIL' ? 'fix the control plane\'s errors; housekeeping re-dispatches lost jobs after 10 minutes' : 'see ecsrunner runners details <id> for each'}.`;
   return { check: 'queued-jobs', status, message, details: { jobs } };
 }
 
@@ -65,7 +65,7 @@ export async function checkStuckRunners(ctx: DoctorContext): Promise<CheckResult
   }
   if (stuck.length === 0) return pass('stuck-runners', 'No runner is stuck in starting, idle or busy beyond its limit.');
   const s = stuck[0]!;
-  return fail('stuck-runners', `${stuck.length} runners are stuck (e.g. ${s.runnerId} ${s.status} for ${s.minutes} min) although housekeeping should have ended them: check that the one-minute schedule rule is enabled and see lambda-errors; ecsrunner runners terminate <id> stops one.`, { stuck });
+  return fail('stuck-runners', `${count(stuck.length, 'runner')} stuck (e.g. ${s.runnerId} ${s.status} for ${s.minutes} min) although housekeeping should have ended them: check that the one-minute schedule rule is enabled and see lambda-errors; ecsrunner runners terminate <id> stops one.`, { stuck });
 }
 
 /** Whether a record means the runner or task should no longer exist. */
@@ -88,8 +88,8 @@ export async function checkGhostRunners(ctx: DoctorContext): Promise<CheckResult
     const store = await ctx.fleet.store();
     const records = await Promise.all(ours.map((r) => store.get(r.name)));
     const ghosts = ours.filter((_r, i) => gone(records[i], ctx.now));
-    if (ghosts.length === 0) return pass('ghost-runners', `Every one of the ${ours.length} runners registered with prefix ${d.runnerNamePrefix}- has a live record.`);
-    return warn('ghost-runners', `${ghosts.length} runners on GitHub have our prefix but no live record (e.g. ${ghosts[0]!.name}, ${ghosts[0]!.status}): housekeeping deletes offline ones every minute; delete the rest in Settings → Actions → Runners.`, { ghosts });
+    if (ghosts.length === 0) return pass('ghost-runners', `No ghosts: ${count(ours.length, 'runner')} registered on GitHub with prefix ${d.runnerNamePrefix}-, each with a live record.`);
+    return warn('ghost-runners', `${count(ghosts.length, 'runner')} on GitHub with our prefix but no live record (e.g. ${ghosts[0]!.name}, ${ghosts[0]!.status}): housekeeping deletes offline ones every minute; delete the rest in Settings → Actions → Runners.`, { ghosts });
   } catch (error) {
     return errorResult('ghost-runners', 'Listing GitHub runners', error);
   }
@@ -118,8 +118,8 @@ export async function checkOrphanTasks(ctx: DoctorContext): Promise<CheckResult>
     const store = await ctx.fleet.store();
     const records = await Promise.all(ours.map((t) => store.get(t.startedBy!)));
     const orphans = ours.filter((_t, i) => gone(records[i], ctx.now)).map((t) => ({ taskArn: t.taskArn, startedBy: t.startedBy, lastStatus: t.lastStatus }));
-    if (orphans.length === 0) return pass('orphan-tasks', `Every one of the ${ours.length} running tasks started by the fleet has a live record.`);
-    return warn('orphan-tasks', `${orphans.length} running tasks were started by the fleet but have no live record (e.g. ${orphans[0]!.startedBy}); they cost money: housekeeping stops them every minute, or stop one with aws ecs stop-task --cluster ${d.cluster} --task ${orphans[0]!.taskArn}.`, { orphans });
+    if (orphans.length === 0) return pass('orphan-tasks', `No orphans: ${count(ours.length, 'running task')} started by the fleet, each with a live record.`);
+    return warn('orphan-tasks', `${count(orphans.length, 'running task')} started by the fleet with no live record (e.g. ${orphans[0]!.startedBy}); they cost money: housekeeping stops them every minute, or stop one with aws ecs stop-task --cluster ${d.cluster} --task ${orphans[0]!.taskArn}.`, { orphans });
   } catch (error) {
     return errorResult('orphan-tasks', `Listing ECS tasks in ${d.cluster}`, error);
   }

@@ -1,7 +1,7 @@
 import { ConfigError, readConfig } from '@runner-fleet/lambda/config';
 import { getFunctionConfiguration, getQueueAttributes } from './aws-call.js';
 import type { DoctorContext } from './context.js';
-import { errorResult, fail, pass, warn, type CheckResult } from './result.js';
+import { count as counted, errorResult, fail, pass, warn, type CheckResult } from './result.js';
 
 const NEEDS_DESCRIPTOR = 'needs the fleet descriptor: export ECSRUNNER_FLEET=<name_prefix> (or pass --fleet)';
 
@@ -60,7 +60,7 @@ export async function checkLambdaErrors(ctx: DoctorContext): Promise<CheckResult
     return errorResult('lambda-errors', `CloudWatch Logs FilterLogEvents ${d.lambdaLogGroup}`, error);
   }
   if (count === 0) return pass('lambda-errors', 'No ERROR lines from the control plane in the last hour.');
-  return fail('lambda-errors', `${count}${nextToken ? '+' : ''} ERROR lines from the control plane in the last hour (latest: ${messages[0]}): read them with aws logs tail ${d.lambdaLogGroup} --since 1h --filter-pattern '{ $.level = "ERROR" }'.`, { count, samples: messages });
+  return fail('lambda-errors', `${counted(count, 'ERROR line')}${nextToken ? ' or more' : ''} from the control plane in the last hour (latest: ${messages[0]}): read them with aws logs tail ${d.lambdaLogGroup} --since 1h --filter-pattern '{ $.level = "ERROR" }'.`, { count, samples: messages });
 }
 
 function summarize(line: string): string {
@@ -85,5 +85,5 @@ export async function checkDeadLetterQueue(ctx: DoctorContext): Promise<CheckRes
   }
   const depth = Number(attributes.ApproximateNumberOfMessages ?? 0) + Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
   if (depth === 0) return pass('dead-letter-queue', 'The dead-letter queue is empty.');
-  return fail('dead-letter-queue', `${depth} events in the dead-letter queue (the control plane gave up on them after retries; their jobs may never get a runner): read them with aws sqs receive-message --queue-url ${d.deadLetterQueueUrl}, fix the cause (see lambda-errors), then re-run the jobs and purge the queue.`, { depth });
+  return fail('dead-letter-queue', `${counted(depth, 'event')} in the dead-letter queue (the control plane gave up on them after retries; their jobs may never get a runner): read them with aws sqs receive-message --queue-url ${d.deadLetterQueueUrl}, fix the cause (see lambda-errors), then re-run the jobs and purge the queue.`, { depth });
 }

@@ -23,3 +23,6 @@ export function errorResult(check: string, what: string, error: unknown): CheckR
   }
   return fail(check, `${what} failed: ${name && name !== 'Error' ? `${name}: ` : ''}${message}.`);
 }
+
+/** "1 job", "2 jobs". */
+export const count = (n: number, noun: string, plural = `${noun}s`) => `${n} ${n === 1 ? noun : plural}`;

@@ -82,8 +82,6 @@ export class WebhookSender {
   inFlight = 0;
   /** Deliveries sent so far. */
   sent = 0;
-  /** Told of every signed delivery and how the fleet answered (the simulated hook's delivery log). */
-  onDelivery?: (delivery: { guid: string; event: string; action?: string; statusCode: number }) => void;
 
   constructor(
     readonly url: string,
@@ -102,10 +100,7 @@ export class WebhookSender {
       'user-agent': 'GitHub-Hookshot/sandbox',
       'x-hub-signature-256': await sign(options.secret ?? this.secret, body),
       ...options.headers,
-    }).then((answer) => {
-      this.onDelivery?.({ guid: deliveryId, event, action: typeof payload.action === 'string' ? payload.action : undefined, statusCode: answer.status });
-      return { ...answer, deliveryId };
-    });
+    }).then((answer) => ({ ...answer, deliveryId }));
   }
 
   /** POSTs exactly these bytes and headers (for malformed-delivery tests). */
