@@ -14,20 +14,28 @@ describe('the runner-version check', () => {
     expect(compareVersions('2.99.0', '2.100.0')).toBe(-1);
   });
 
-  it('passes when the pinned version is the latest (or newer)', () => {
-    expect(judgeRunnerVersion('2.335.1', { tag_name: 'v2.335.1', published_at: daysAgo(90) }, NOW).status).toBe('PASS');
-    expect(judgeRunnerVersion('2.336.0', { tag_name: 'v2.335.1', published_at: daysAgo(90) }, NOW).status).toBe('PASS');
+  const release = (version: string, days: number, extra: object = {}) => ({ tag_name: `v${version}`, published_at: daysAgo(days), ...extra });
+
+  it('passes when no release is newer than the pin (drafts and pre-releases do not count)', () => {
+    expect(judgeRunnerVersion('2.335.1', [release('2.335.1', 90), release('2.334.0', 120)], NOW).status).toBe('PASS');
+    expect(judgeRunnerVersion('2.335.1', [release('2.336.0', 90, { prerelease: true }), release('2.337.0', 90, { draft: true })], NOW).status).toBe('PASS');
   });
 
-  it('warns while a newer release is within GitHub\'s 30-day window, with the days left', () => {
-    const result = judgeRunnerVersion('2.335.1', { tag_name: 'v2.336.0', published_at: daysAgo(12) }, NOW);
+  it('warns while the first newer release is within GitHub\'s 30-day window, with the days left', () => {
+    const result = judgeRunnerVersion('2.335.1', [release('2.336.0', 12), release('2.335.1', 60)], NOW);
     expect(result).toMatchObject({ status: 'WARN', details: { pinned: '2.335.1', latest: '2.336.0', ageDays: 12 } });
     expect(result.message).toContain('within 18 days');
-    expect(judgeRunnerVersion('2.335.1', { tag_name: 'v2.336.0', published_at: daysAgo(30) }, NOW).status).toBe('WARN');
+    expect(judgeRunnerVersion('2.335.1', [release('2.336.0', 30)], NOW).status).toBe('WARN');
+  });
+
+  it('counts the window from the first newer release, not the newest one', () => {
+    const result = judgeRunnerVersion('2.335.1', [release('2.337.0', 3), release('2.336.0', 31)], NOW);
+    expect(result).toMatchObject({ status: 'FAIL', details: { latest: '2.337.0', firstNewer: '2.336.0', ageDays: 31 } });
+    expect(result.message).toContain('2 newer releases exist (2.337.0 the latest), the first published 31 days ago');
   });
 
   it('fails past the window and names the version to set', () => {
-    const result = judgeRunnerVersion('2.335.1', { tag_name: 'v2.336.0', published_at: daysAgo(31) }, NOW);
+    const result = judgeRunnerVersion('2.335.1', [release('2.336.0', 31)], NOW);
     expect(result.status).toBe('FAIL');
     expect(result.message).toContain('runner_version = "2.336.0"');
   });

@@ -267,7 +267,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   lambdaFunction.deploy(controlPlaneEnv);
   // The repository's webhook points at the sandbox, and actions/runner's latest release is the pinned one.
   github.addHook(descriptor.webhookUrl);
-  github.runnerRelease = { version: runnerVersion, publishedAt: new Date(Date.now() - 7 * 86_400_000).toISOString() };
+  github.runnerReleases.push({ version: runnerVersion, publishedAt: new Date(Date.now() - 7 * 86_400_000).toISOString() });
   logs.write(LAMBDA_LOG_GROUP, '2026/01/01/[$LATEST]sandbox', []);
 
   const clientConfig = { endpoint, region: SANDBOX_REGION };

@@ -2,7 +2,7 @@ import { parseGitHubAuth } from '@runner-fleet/lambda/github-auth';
 import type { DoctorContext } from './context.js';
 import { connectGitHub, type GitHubApi } from './github-api.js';
 import { errorResult, fail, pass, warn, type CheckResult } from './result.js';
-import { judgeRunnerVersion } from './runner-version.js';
+import { judgeRunnerVersion, type RunnerRelease } from './runner-version.js';
 
 const NEEDS_DESCRIPTOR = 'needs the fleet descriptor: export ECSRUNNER_FLEET=<name_prefix> (or pass --fleet)';
 
@@ -101,15 +101,16 @@ async function checkDeliveries(api: GitHubApi, repo: string, hookId: number): Pr
   return pass('webhook-deliveries', `The last ${deliveries.length} deliveries all succeeded.`, details);
 }
 
-/** The runner version the images install, against actions/runner's latest release. */
+/** The runner version the images install, against actions/runner's releases. */
 export async function checkRunnerVersion(ctx: DoctorContext): Promise<CheckResult> {
   const d = ctx.descriptor;
   if (!d) return warn('runner-version', `Not checked: ${NEEDS_DESCRIPTOR}.`);
   try {
-    const latest = await (await ctx.github()).get<{ tag_name?: string; published_at?: string }>('/repos/actions/runner/releases/latest');
-    if (latest.status !== 200 || !latest.body.tag_name || !latest.body.published_at) return warn('runner-version', `Could not read actions/runner's latest release (${latest.status}): compare ${d.runnerVersion} with https://github.com/actions/runner/releases yourself.`);
-    return judgeRunnerVersion(d.runnerVersion, { tag_name: latest.body.tag_name, published_at: latest.body.published_at }, ctx.now);
+    // The 100 newest releases: a pin older than all of them is far past the window anyway.
+    const releases = await (await ctx.github()).get<RunnerRelease[]>('/repos/actions/runner/releases?per_page=100');
+    if (releases.status !== 200 || !Array.isArray(releases.body)) return warn('runner-version', `Could not read actions/runner's releases (${releases.status}): compare ${d.runnerVersion} with https://github.com/actions/runner/releases yourself.`);
+    return judgeRunnerVersion(d.runnerVersion, releases.body, ctx.now);
   } catch (error) {
-    return warn('runner-version', `Could not reach GitHub for actions/runner's latest release (${(error as Error).message}): compare ${d.runnerVersion} with https://github.com/actions/runner/releases yourself.`);
+    return warn('runner-version', `Could not reach GitHub for actions/runner's releases (${(error as Error).message}): compare ${d.runnerVersion} with https://github.com/actions/runner/releases yourself.`);
   }
 }

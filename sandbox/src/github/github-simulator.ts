@@ -72,8 +72,8 @@ export class GitHubSimulator {
   /** Deliveries per hook id, newest last. */
   readonly deliveries = new Map<number, SimDelivery[]>();
   private nextDeliveryId = 1;
-  /** actions/runner's latest release (GET /repos/actions/runner/releases/latest); undefined answers 404. */
-  runnerRelease?: { version: string; publishedAt: string };
+  /** actions/runner's releases (GET /repos/actions/runner/releases), any order. */
+  runnerReleases: Array<{ version: string; publishedAt: string }> = [];
   private readonly installationTokens = new Set<string>();
   private readonly appKey?: KeyObject;
 
@@ -151,10 +151,11 @@ export class GitHubSimulator {
       if (!job) return send(res, 404, { message: 'Not Found' });
       return send(res, 200, { id: job.id, run_id: job.runId, status: job.status, conclusion: job.conclusion, labels: job.labels, runner_name: job.runnerName, name: job.name });
     }
-    if (method === 'GET' && lowerPath === '/repos/actions/runner/releases/latest') {
-      const release = this.runnerRelease;
-      if (!release) return send(res, 404, { message: 'Not Found' });
-      return send(res, 200, { id: 1, tag_name: `v${release.version}`, name: `v${release.version}`, draft: false, prerelease: false, published_at: release.publishedAt, created_at: release.publishedAt });
+    if (method === 'GET' && lowerPath === '/repos/actions/runner/releases') {
+      // Newest first, as GitHub lists them.
+      const releases = [...this.runnerReleases].sort((a, b) => b.publishedAt.localeCompare(a.publishedAt));
+      const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
+      return send(res, 200, releases.slice(0, perPage).map((r, i) => ({ id: i + 1, tag_name: `v${r.version}`, name: `v${r.version}`, draft: false, prerelease: false, published_at: r.publishedAt, created_at: r.publishedAt })));
     }
     const repoPath = `/repos/${this.repo.toLowerCase()}`;
     if (method === 'GET' && lowerPath === repoPath) {

@@ -31,5 +31,5 @@ export const SIMULATED_ROUTES: SimulatedRoute[] = [
   { method: 'get', path: '/repos/{owner}/{repo}', statuses: [200, 401] },
   { method: 'get', path: '/repos/{owner}/{repo}/hooks', statuses: [200, 401, 404] },
   { method: 'get', path: '/repos/{owner}/{repo}/hooks/{hook_id}/deliveries', statuses: [200, 401, 404] },
-  { method: 'get', path: '/repos/{owner}/{repo}/releases/latest', statuses: [200, 401, 404] },
+  { method: 'get', path: '/repos/{owner}/{repo}/releases', statuses: [200, 401, 404] },
 ];

@@ -154,18 +154,20 @@ describe('ecsrunner doctor against the sandbox', () => {
     expect(run.byCheck('lambda-errors')).toMatchObject({ status: 'FAIL', message: expect.stringContaining('1 ERROR line from the control plane in the last hour'), details: { count: 1, samples: ['dispatch failed: GitHub answered 502'] } });
   });
 
-  it('names a runner version GitHub has moved past: WARN within 30 days, FAIL after', async () => {
-    const current = sandbox.github.runnerRelease;
+  it('names a runner version GitHub has moved past: WARN within 30 days of the first newer release, FAIL after', async () => {
+    const releases = sandbox.github.runnerReleases;
+    const published = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
     try {
-      sandbox.github.runnerRelease = { version: '9.999.0', publishedAt: new Date(Date.now() - 10 * 86_400_000).toISOString() };
+      releases.push({ version: '9.998.0', publishedAt: published(10) });
       const recent = await doctor(sandbox);
       expect(recent.byCheck('runner-version')).toMatchObject({ status: 'WARN', message: expect.stringContaining('within 20 days') });
-      sandbox.github.runnerRelease = { version: '9.999.0', publishedAt: new Date(Date.now() - 40 * 86_400_000).toISOString() };
+      // An older newer release starts the clock: 40 days ago, however recent the latest is.
+      releases.push({ version: '9.997.0', publishedAt: published(40) });
       const stale = await doctor(sandbox);
       expect(stale.code).toBe(1);
-      expect(stale.byCheck('runner-version')).toMatchObject({ status: 'FAIL', message: expect.stringContaining(`set runner_version = "9.999.0"`) });
+      expect(stale.byCheck('runner-version')).toMatchObject({ status: 'FAIL', message: expect.stringContaining(`set runner_version = "9.998.0"`), details: { firstNewer: '9.997.0', ageDays: 40 } });
     } finally {
-      sandbox.github.runnerRelease = current;
+      releases.splice(1);
     }
   });
 
