@@ -24,8 +24,9 @@ export class Fleet {
   private ecsClient?: Promise<ECSClient>;
   private ssmClient?: Promise<SSMClient>;
   private logsClient?: Promise<CloudWatchLogsClient>;
-  /** The deployment's descriptor, when --fleet / ECSRUNNER_FLEET named one (see resolve()). */
+  /** The deployment's descriptor, once resolve() read it. */
   descriptor?: FleetDescriptor;
+  private resolving?: Promise<void>;
 
   constructor(readonly settings: FleetSettings) {
     // The SDK's default credential chain reads AWS_PROFILE; a --profile flag sets it for this run.
@@ -33,10 +34,14 @@ export class Fleet {
   }
 
   /**
-   * With --fleet: reads the descriptor once (one GetParameter) and fills in every setting that
-   * no flag or environment variable gave; explicit settings win.
+   * With --fleet: reads the descriptor once (one GetParameter, however often it is called) and
+   * fills in every setting that no flag or environment variable gave; explicit settings win.
    */
-  async resolve(): Promise<void> {
+  resolve(): Promise<void> {
+    return (this.resolving ??= this.readDescriptor());
+  }
+
+  private async readDescriptor(): Promise<void> {
     const prefix = this.settings.fleet;
     if (!prefix) return;
     const name = fleetDescriptorParam(prefix);

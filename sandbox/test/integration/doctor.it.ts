@@ -233,10 +233,17 @@ describe('ecsrunner doctor with a GitHub App, and the fleet found from its descr
     expect(run.byCheck('github-credential')!.message).toContain('GitHub App works on octo-org/octo-repo');
   });
 
-  it('finds the table from ECSRUNNER_FLEET alone, and an explicit RUNNER_TABLE wins over the descriptor', async () => {
+  it('finds the table from ECSRUNNER_FLEET alone (one GetParameter), and an explicit RUNNER_TABLE wins over the descriptor', async () => {
+    sandbox.resetCounters();
     const fromDescriptor = await ecsrunner(sandbox, ['runners', 'list', '--json']);
     expect(fromDescriptor.code).toBe(0);
     expect(JSON.stringify(JSON.parse(fromDescriptor.stdout))).toContain(idle);
+    expect(sandbox.awsCalls['SSM.GetParameter']).toBe(1);
+    // With every setting the command uses given, the descriptor is not read at all.
+    sandbox.resetCounters();
+    const explicitAll = await ecsrunner(sandbox, ['runners', 'list', '--json'], { RUNNER_TABLE: sandbox.cliEnv.RUNNER_TABLE!, CLASS_SIZES_PARAM: sandbox.cliEnv.CLASS_SIZES_PARAM! });
+    expect(explicitAll.code).toBe(0);
+    expect(sandbox.awsCalls['SSM.GetParameter']).toBeUndefined();
     const explicit = await ecsrunner(sandbox, ['runners', 'list', '--json'], { RUNNER_TABLE: 'another-table' });
     expect(explicit.code).toBe(5);
     expect(explicit.stdout + explicit.stderr).toContain('"another-table" was not found');
