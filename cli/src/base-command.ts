@@ -22,8 +22,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     profile: Flags.string({ description: 'AWS profile to use.', env: 'AWS_PROFILE', helpGroup: 'FLEET' }),
   };
 
-  /** Commands that need the fleet descriptor even when the table and class-size settings are given (doctor). */
-  static needsDescriptor = false;
+  /** Commands that read the fleet descriptor themselves, to report its problems as results (doctor). */
+  static readsDescriptorItself = false;
 
   /** Commands that print a table start loading the renderer at once, overlapping the AWS round trips. */
   static printsTable = false;
@@ -49,8 +49,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.tableRenderer.catch(() => undefined);
     }
     this.fleet = new Fleet({ fleet: this.flags.fleet, table: this.flags.table, classSizesParam: this.flags['class-sizes-param'], region: this.flags.region, profile: this.flags.profile });
-    // The descriptor costs an SSM round trip: read it only when a setting is missing or the command needs it.
-    if ((this.ctor as unknown as typeof BaseCommand).needsDescriptor || !this.flags.table || !this.flags['class-sizes-param']) await this.fleet.resolve();
+    // The descriptor costs an SSM round trip: read it only when a setting is missing.
+    if (!(this.ctor as unknown as typeof BaseCommand).readsDescriptorItself && (!this.flags.table || !this.flags['class-sizes-param'])) await this.fleet.resolve();
   }
 
   /** A table for a person; nothing with --json, where the returned result is the output. */

@@ -18,7 +18,7 @@ export type DoctorResult = CheckResult[];
 const MARK: Record<CheckStatus, string> = { PASS: 'PASS', WARN: 'WARN', FAIL: 'FAIL' };
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
-  static override needsDescriptor = true;
+  static override readsDescriptorItself = true;
   static override summary = 'Checks a deployed fleet end to end: configuration, AWS identity, table, class sizes, Lambda, dead-letter queue, GitHub credential and webhook, runner version, and the runners themselves.';
   static override description = 'Each check prints PASS, WARN or FAIL with one sentence that says what to do. Exits 1 when any check FAILs. Point it at a fleet with --fleet <name_prefix> (or ECSRUNNER_FLEET).';
   static override examples = ['<%= config.bin %> <%= command.id %> --fleet runner-fleet', '<%= config.bin %> <%= command.id %> --json --queued-minutes 5'];
@@ -27,6 +27,11 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
   };
 
   async run(): Promise<DoctorResult> {
+    // A descriptor that cannot be read is the configuration check's finding, not the end of the run.
+    const descriptorError = await this.fleet.resolve().then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
     let caller: Promise<AwsCaller> | undefined;
     let github: Promise<GitHubApi> | undefined;
     const ctx: DoctorContext = {
@@ -44,7 +49,7 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
       },
     };
 
-    const results: CheckResult[] = [checkConfiguration(ctx)];
+    const results: CheckResult[] = [checkConfiguration(ctx, descriptorError)];
     const report = (result: CheckResult) => {
       results.push(result);
       this.print(result);

@@ -1,12 +1,17 @@
 import { parseClassSizes } from '@runner-fleet/core';
 import { RETRY_INDEX, STATUS_INDEX } from '@runner-fleet/core/store';
+import { explainAwsError } from '../errors.js';
 import { getCallerIdentity } from './aws-call.js';
 import type { DoctorContext } from './context.js';
 import { errorResult, fail, pass, warn, type CheckResult } from './result.js';
 
 /** The CLI's own settings: a descriptor, or at least the table and class-size parameter. */
-export function checkConfiguration(ctx: DoctorContext): CheckResult {
+export function checkConfiguration(ctx: DoctorContext, descriptorError?: Error): CheckResult {
   const { settings } = ctx.fleet;
+  if (descriptorError) {
+    const explained = explainAwsError(descriptorError, {});
+    return fail('configuration', explained instanceof Error ? explained.message : String(explained));
+  }
   if (ctx.descriptor) {
     return pass('configuration', `Fleet "${ctx.descriptor.namePrefix}" found from its descriptor (${ctx.descriptor.region}, repository ${ctx.descriptor.github.repo}).`, { fleet: settings.fleet, table: settings.table, classSizesParam: settings.classSizesParam });
   }

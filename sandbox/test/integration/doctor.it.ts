@@ -249,10 +249,17 @@ describe('ecsrunner doctor with a GitHub App, and the fleet found from its descr
     expect(explicit.stdout + explicit.stderr).toContain('"another-table" was not found');
   });
 
-  it('says which descriptor is missing when ECSRUNNER_FLEET names no fleet (configuration error, exit 3)', async () => {
-    const run = await ecsrunner(sandbox, ['doctor'], { ECSRUNNER_FLEET: 'no-such-fleet' });
-    expect(run.code).toBe(3);
-    expect(run.stderr).toContain('The fleet descriptor /no-such-fleet/fleet was not found: check --fleet / ECSRUNNER_FLEET');
+  it('says which descriptor is missing when ECSRUNNER_FLEET names no fleet: a configuration error (exit 3), the doctor\'s first FAIL', async () => {
+    const list = await ecsrunner(sandbox, ['runners', 'list'], { ECSRUNNER_FLEET: 'no-such-fleet' });
+    expect(list.code).toBe(3);
+    expect(list.stderr).toContain('The fleet descriptor /no-such-fleet/fleet was not found: check --fleet / ECSRUNNER_FLEET');
+    const run = await ecsrunner(sandbox, ['doctor', '--json'], { ECSRUNNER_FLEET: 'no-such-fleet' });
+    expect(run.code).toBe(1);
+    const results = JSON.parse(run.stdout) as CheckResult[];
+    expect(results[0]).toMatchObject({ check: 'configuration', status: 'FAIL', message: expect.stringContaining('/no-such-fleet/fleet was not found') });
+    // The checks that need no descriptor still run.
+    expect(results.find((r) => r.check === 'aws-identity')).toMatchObject({ status: 'PASS' });
+    expect(results.find((r) => r.check === 'lambda')).toMatchObject({ status: 'WARN', message: expect.stringContaining('Not checked') });
   });
 
   it('names a runner stuck idle past its timeout (housekeeping is not reaping it)', async () => {
