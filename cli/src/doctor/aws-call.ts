@@ -95,7 +95,7 @@ function jsonError(status: number, headers: Headers, text: string): AwsCallError
 }
 
 /** Lambda GetFunctionConfiguration (REST-JSON). */
-export async function getFunctionConfiguration(caller: AwsCaller, functionName: string): Promise<{ FunctionName?: string; State?: string; LastUpdateStatus?: string; Environment?: { Variables?: Record<string, string> } }> {
+export async function getFunctionConfiguration(caller: AwsCaller, functionName: string): Promise<{ FunctionName?: string; State?: string; LastUpdateStatus?: string; Environment?: { Variables?: Record<string, string>; Error?: { ErrorCode?: string; Message?: string } } }> {
   const { status, headers, text } = await send(caller, { signingName: 'lambda', serviceId: 'lambda', method: 'GET', path: `/2015-03-31/functions/${encodeURIComponent(functionName)}/configuration` });
   if (status !== 200) throw jsonError(status, headers, text);
   return JSON.parse(text) as Awaited<ReturnType<typeof getFunctionConfiguration>>;

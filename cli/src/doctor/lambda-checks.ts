@@ -16,6 +16,8 @@ export async function checkLambdaConfiguration(ctx: DoctorContext): Promise<Chec
     if ((error as { name?: string }).name === 'ResourceNotFoundException') return fail('lambda', `Function ${d.lambdaFunction} does not exist: apply the Terraform module.`);
     return errorResult('lambda', `Lambda GetFunctionConfiguration ${d.lambdaFunction}`, error);
   }
+  const envError = config.Environment?.Error;
+  if (envError) return warn('lambda', `Function ${d.lambdaFunction} exists but its environment could not be read (${envError.ErrorCode}: ${envError.Message}): give your role kms:Decrypt on the function's key to let the doctor check it.`);
   const env = config.Environment?.Variables ?? {};
   ctx.lambdaEnv = env;
   const problems: string[] = [];
