@@ -27,6 +27,7 @@ import { buildContextHash, pinnedRunnerVersion } from './context-hash.js';
 import { SsmSimulator } from './aws/ssm.js';
 import { CONTROL_PLANE_DEFAULTS, CONTROL_PLANE_NAMES, DEFAULT_CLASS_SIZES, DEFAULT_WEBHOOK_SECRET, FLEET_NAME_PREFIX, FUNCTION_ARN, FUNCTION_NAME, LAMBDA_LOG_GROUP, RUNNER_LOG_GROUP, SANDBOX_PAT, SANDBOX_REGION } from './defaults.js';
 import { loadEventPatterns } from './event-patterns.js';
+import { logErrorsToLogGroup } from './lambda-log-group.js';
 import { Autopilot, type AutopilotChaos } from './github/autopilot.js';
 import { GitHubSimulator } from './github/github-simulator.js';
 import { WebhookSender } from './github/webhooks.js';
@@ -333,7 +334,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   // The control plane: the real handler, unchanged, with the sandbox's environment.
-  const logger = createLogger(controlPlaneEnv);
+  const logger = logErrorsToLogGroup(createLogger(controlPlaneEnv), logs, LAMBDA_LOG_GROUP, '2026/01/01/[$LATEST]sandbox');
   const metricLines: Array<Record<string, unknown>> = [];
   const writeMetrics = (line: string) => void metricLines.push(JSON.parse(line) as Record<string, unknown>);
   const lambda = await loadControlPlane(options.lambda ?? env.SANDBOX_LAMBDA, env.SANDBOX_LAMBDA_DIR);

@@ -53,7 +53,9 @@ export async function checkLambdaErrors(ctx: DoctorContext): Promise<CheckResult
       const page = await logs.send(new FilterLogEventsCommand({ logGroupName: d.lambdaLogGroup, startTime: since, endTime: ctx.now.getTime(), filterPattern: '{ $.level = "ERROR" }', nextToken, limit: 100 }));
       for (const event of page.events ?? []) {
         count++;
-        if (messages.length < 3) messages.push(summarize(event.message ?? ''));
+        // Events come oldest first: keep the three latest.
+        messages.push(summarize(event.message ?? ''));
+        if (messages.length > 3) messages.shift();
       }
       nextToken = page.nextToken;
     } while (nextToken && ++pages < 5);
@@ -62,7 +64,7 @@ export async function checkLambdaErrors(ctx: DoctorContext): Promise<CheckResult
     return errorResult('lambda-errors', `CloudWatch Logs FilterLogEvents ${d.lambdaLogGroup}`, error);
   }
   if (count === 0) return pass('lambda-errors', 'No ERROR lines from the control plane in the last hour.');
-  return fail('lambda-errors', `${counted(count, 'ERROR line')}${nextToken ? ' or more' : ''} from the control plane in the last hour (latest: ${messages[0]}): read them with aws logs tail ${d.lambdaLogGroup} --since 1h --filter-pattern '{ $.level = "ERROR" }'.`, { count, samples: messages });
+  return fail('lambda-errors', `${counted(count, 'ERROR line')}${nextToken ? ' or more' : ''} from the control plane in the last hour (latest: ${messages.at(-1)}): read them with aws logs tail ${d.lambdaLogGroup} --since 1h --filter-pattern '{ $.level = "ERROR" }'.`, { count, samples: messages });
 }
 
 function summarize(line: string): string {

@@ -196,7 +196,8 @@ describe('ecsrunner doctor against the sandbox', () => {
     }
   });
 
-  it('names events in the dead-letter queue (dispatch failing while GitHub is down)', async () => {
+  it('names events in the dead-letter queue, and the control plane\'s own ERROR lines (dispatch failing while GitHub is down)', async () => {
+    const errorsBefore = ((await doctor(sandbox)).byCheck('lambda-errors')!.details?.count as number | undefined) ?? 0;
     sandbox.github.faults.downUntil = Date.now() + 3_600_000;
     const id = nextJobId();
     try {
@@ -209,6 +210,9 @@ describe('ecsrunner doctor against the sandbox', () => {
     const run = await doctor(sandbox);
     expect(run.code).toBe(1);
     expect(run.byCheck('dead-letter-queue')).toMatchObject({ status: 'FAIL', message: expect.stringMatching(new RegExp(`^${sandbox.bus.deadLetters.length} events? in the dead-letter queue`)) });
+    // The Lambda's log group holds what the real control plane logged at ERROR meanwhile.
+    expect(run.byCheck('lambda-errors')).toMatchObject({ status: 'FAIL' });
+    expect(run.byCheck('lambda-errors')!.details!.count as number).toBeGreaterThan(errorsBefore);
   });
 });
 
