@@ -41,7 +41,8 @@ export async function checkQueuedJobs(ctx: DoctorContext): Promise<CheckResult> 
   const jobs = old.map((r) => ({ runnerId: r.runnerId, repo: r.repo, jobId: r.jobId, minutes: minutesSince(r.createdAt, ctx.now), ...explainWaiting(r, ctx.now) }));
   const first = jobs[0]!;
   const status = worst(jobs.map((j) => j.status));
-  const message = `${count(jobs.length, 'job')} queued ${ctx.queuedMinutes}+ minutes; the oldest, ${first.runnerId} (${first.minutes} min), is ${first.why}: ${status === 'FAIL' ? 'fix the control plane\'s errors; housekeeping re-dispatches lost jobs after 10 minutes' : 'see ecsrunner runners details <id> for each'}.`;
+  const next = status === 'FAIL' ? 'Fix the control plane\'s errors first; housekeeping re-dispatches a lost job after 10 minutes, 3 times at most.' : 'Each job\'s reason is in --json; ecsrunner runners details <id> shows one.';
+  const message = `${count(jobs.length, 'job')} queued ${ctx.queuedMinutes}+ minutes; the oldest, ${first.runnerId} (${first.minutes} min), is ${first.why}. ${next}`;
   return { check: 'queued-jobs', status, message, details: { jobs } };
 }
 
