@@ -52,7 +52,7 @@ export async function checkStuckRunners(ctx: DoctorContext): Promise<CheckResult
   const idleMinutes = Math.ceil(Number(env.IDLE_TIMEOUT_SECONDS || 600) / 60);
   const busyMinutes = Math.ceil(Number(env.MAX_JOB_SECONDS || 25_200) / 60);
   // Housekeeping acts every minute; allow it a few rounds beyond each limit.
-  const limits: Array<[RunnerStatus, number]> = [['starting', 10 + 5], ['idle', idleMinutes + 5], ['busy', busyMinutes + 5]];
+  const limits: Array<[RunnerStatus, number]> = [['image_building', 45 + 5], ['starting', 10 + 5], ['idle', idleMinutes + 5], ['busy', busyMinutes + 5]];
   const stuck: Array<{ runnerId: string; status: string; minutes: number }> = [];
   try {
     for (const [status, limit] of limits) {
@@ -64,7 +64,7 @@ export async function checkStuckRunners(ctx: DoctorContext): Promise<CheckResult
   } catch (error) {
     return errorResult('stuck-runners', 'Reading live runners', error);
   }
-  if (stuck.length === 0) return pass('stuck-runners', 'No runner is stuck in starting, idle or busy beyond its limit.');
+  if (stuck.length === 0) return pass('stuck-runners', 'No runner is stuck in image_building, starting, idle or busy beyond its limit.');
   const s = stuck[0]!;
   return fail('stuck-runners', `${count(stuck.length, 'runner')} stuck (e.g. ${s.runnerId} ${s.status} for ${s.minutes} min) although housekeeping should have ended them: check that the one-minute schedule rule is enabled and see lambda-errors; ecsrunner runners terminate <id> stops one.`, { stuck });
 }
