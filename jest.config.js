@@ -4,6 +4,8 @@ const common = {
   testEnvironment: 'node',
   moduleNameMapper: {
     '^@runner-fleet/core/store$': '<rootDir>/core/src/runner-store.ts',
+    '^@runner-fleet/lambda/config$': '<rootDir>/lambda/src/config.ts',
+    '^@runner-fleet/lambda/github-auth$': '<rootDir>/lambda/src/adapters/github-auth.ts',
     '^@runner-fleet/(core|lambda|sandbox)$': '<rootDir>/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -77,9 +77,15 @@ output "cli_environment" {
   description = "Shell lines that point ecsrunner at this fleet: eval \"$(terraform output -raw cli_environment)\"."
   value = join("\n", [
     "export AWS_REGION=${coalesce(var.aws_region, data.aws_region.current.name)}",
+    "export ECSRUNNER_FLEET=${var.name_prefix}",
     "export RUNNER_TABLE=${module.control_plane.runner_table_name}",
     "export CLASS_SIZES_PARAM=${module.control_plane.class_sizes_parameter_name}",
     "export RUNNER_LOG_GROUP=${module.ecs_fleet.log_group_name}",
     "export MAX_RUNNERS=${var.max_runners}",
   ])
+}
+
+output "fleet_descriptor_parameter_name" {
+  description = "SSM parameter describing this deployment; ecsrunner reads it with --fleet <name_prefix> or ECSRUNNER_FLEET=<name_prefix>."
+  value       = aws_ssm_parameter.fleet.name
 }

@@ -20,14 +20,18 @@ export const SIMULATED_OPERATIONS = {
   ecs: ['CreateCluster', 'ListClusters', 'DescribeClusters', 'RegisterTaskDefinition', 'DescribeTaskDefinition', 'RunTask', 'DescribeTasks', 'ListTasks', 'StopTask'],
   ssm: ['PutParameter', 'GetParameter', 'GetParameters', 'GetParametersByPath', 'DeleteParameter', 'DeleteParameters'],
   events: ['CreateEventBus', 'ListEventBuses', 'PutRule', 'PutTargets', 'PutEvents'],
-  logs: ['CreateLogGroup', 'CreateLogStream', 'PutLogEvents', 'DescribeLogStreams', 'GetLogEvents'],
+  logs: ['CreateLogGroup', 'CreateLogStream', 'PutLogEvents', 'DescribeLogStreams', 'GetLogEvents', 'FilterLogEvents'],
   ecr: ['DescribeImages'],
   codebuild: ['StartBuild', 'BatchGetBuilds'],
+  // What ecsrunner doctor reads.
+  lambda: ['GetFunctionConfiguration'],
+  sqs: ['GetQueueAttributes'],
+  sts: ['GetCallerIdentity'],
 };
 
 /** The error code each service answers a request that breaks its model with (a modeled one where the service has it). */
 const VALIDATION_ERROR_PREFERENCE = ['ValidationException', 'InvalidParameterException', 'InvalidInputException'];
-const SERVICE_VALIDATION_ERROR = { ecs: 'InvalidParameterException', logs: 'InvalidParameterException', ecr: 'InvalidParameterException', codebuild: 'InvalidInputException' };
+const SERVICE_VALIDATION_ERROR = { ecs: 'InvalidParameterException', logs: 'InvalidParameterException', ecr: 'InvalidParameterException', codebuild: 'InvalidInputException', lambda: 'InvalidParameterValueException', sts: 'ValidationError' };
 
 const KEPT_FIELDS = ['type', 'required', 'enum', 'min', 'max', 'pattern', 'member', 'key', 'value'];
 

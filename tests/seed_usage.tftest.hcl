@@ -69,7 +69,7 @@ run "seed_usage_plans" {
   }
 
   assert {
-    condition     = output.cli_environment == "export AWS_REGION=eu-west-1\nexport RUNNER_TABLE=runner-fleet-runners\nexport CLASS_SIZES_PARAM=/runner-fleet/class-sizes\nexport RUNNER_LOG_GROUP=/ecs/runner-fleet/runner\nexport MAX_RUNNERS=100"
+    condition     = output.cli_environment == "export AWS_REGION=eu-west-1\nexport ECSRUNNER_FLEET=runner-fleet\nexport RUNNER_TABLE=runner-fleet-runners\nexport CLASS_SIZES_PARAM=/runner-fleet/class-sizes\nexport RUNNER_LOG_GROUP=/ecs/runner-fleet/runner\nexport MAX_RUNNERS=100"
     error_message = "cli_environment must export what ecsrunner needs."
   }
 }

@@ -15,11 +15,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
 
   static override baseFlags = {
+    fleet: Flags.string({ description: 'Name prefix of the deployment: its descriptor (SSM /<prefix>/fleet) supplies every setting not given.', env: 'ECSRUNNER_FLEET', helpGroup: 'FLEET' }),
     table: Flags.string({ description: 'DynamoDB table of runner records.', env: 'RUNNER_TABLE', helpGroup: 'FLEET' }),
     'class-sizes-param': Flags.string({ description: 'SSM parameter holding the class sizes.', env: 'CLASS_SIZES_PARAM', helpGroup: 'FLEET' }),
     region: Flags.string({ description: 'AWS region of the fleet.', env: 'AWS_REGION', helpGroup: 'FLEET' }),
     profile: Flags.string({ description: 'AWS profile to use.', env: 'AWS_PROFILE', helpGroup: 'FLEET' }),
   };
+
+  /** Commands that read the fleet descriptor themselves, to report its problems as results (doctor). */
+  static readsDescriptorItself = false;
 
   /** Commands that print a table start loading the renderer at once, overlapping the AWS round trips. */
   static printsTable = false;
@@ -44,7 +48,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.tableRenderer = import('@oclif/table');
       this.tableRenderer.catch(() => undefined);
     }
-    this.fleet = new Fleet({ table: this.flags.table, classSizesParam: this.flags['class-sizes-param'], region: this.flags.region, profile: this.flags.profile });
+    this.fleet = new Fleet({ fleet: this.flags.fleet, table: this.flags.table, classSizesParam: this.flags['class-sizes-param'], region: this.flags.region, profile: this.flags.profile });
+    // The descriptor costs an SSM round trip: read it only when a setting is missing.
+    if (!(this.ctor as unknown as typeof BaseCommand).readsDescriptorItself && (!this.flags.table || !this.flags['class-sizes-param'])) await this.fleet.resolve();
   }
 
   /** A table for a person; nothing with --json, where the returned result is the output. */

@@ -1,5 +1,6 @@
 // The commands of ecsrunner (oclif's "explicit" strategy: the bundle exports them by id).
 import Cost from './commands/cost.js';
+import Doctor from './commands/doctor.js';
 import ListClassSizes from './commands/list-class-sizes.js';
 import RunnersDetails from './commands/runners/details.js';
 import RunnersList from './commands/runners/list.js';
@@ -15,6 +16,7 @@ export const COMMANDS = {
   'list-class-sizes': ListClassSizes,
   status: Status,
   cost: Cost,
+  doctor: Doctor,
 };
 
 export type { RunnersListResult } from './commands/runners/list.js';
@@ -24,4 +26,5 @@ export type { RunnerLogsResult } from './commands/runners/logs.js';
 export type { ClassSizesResult } from './commands/list-class-sizes.js';
 export type { StatusResult } from './commands/status.js';
 export type { CostResult } from './commands/cost.js';
+export type { DoctorResult, CheckResult, CheckStatus } from './commands/doctor.js';
 export { EXIT } from './errors.js';

@@ -8,6 +8,7 @@ export * from './labels.js';
 export * from './image-tag.js';
 export * from './base-family.js';
 export * from './runner-record.js';
+export * from './fleet-descriptor.js';
 // The DynamoDB-backed RunnerStore is its own entry, '@runner-fleet/core/store', so pure code loads no AWS SDK.
 export type { RunnerStore, RecordRef, AdvanceResult, ListPage, RunnerStoreOptions } from './runner-store.js';
 export type { ImageBuildRecord, BuildStatus } from './runner-store.js';

@@ -62,3 +62,8 @@ output "dashboard_name" {
   description = "Name of the fleet's CloudWatch dashboard (null when create_dashboard is false)."
   value       = try(aws_cloudwatch_dashboard.this[0].dashboard_name, null)
 }
+
+output "lambda_log_group_name" {
+  description = "Log group of the control-plane Lambda."
+  value       = aws_cloudwatch_log_group.lambda.name
+}

@@ -2,7 +2,12 @@
 export const SANDBOX_REGION = 'us-east-1';
 export const SANDBOX_PAT = 'ghp_sandboxsandboxsandboxsandboxsandbox0000';
 export const DEFAULT_WEBHOOK_SECRET = 'sandbox-webhook-secret';
-export const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:runner-fleet-control-plane';
+/** The sandbox's Terraform name_prefix: its fleet descriptor is /runner-fleet/fleet. */
+export const FLEET_NAME_PREFIX = 'runner-fleet';
+export const FUNCTION_NAME = `${FLEET_NAME_PREFIX}-control-plane`;
+export const FUNCTION_ARN = `arn:aws:lambda:us-east-1:000000000000:function:${FUNCTION_NAME}`;
+/** The control plane's log group (Lambda's /aws/lambda/<function>). */
+export const LAMBDA_LOG_GROUP = `/aws/lambda/${FUNCTION_NAME}`;
 
 export const DEFAULT_CLASS_SIZES = {
   small: { cpu: 512, memory: 1024 },

@@ -9,7 +9,7 @@ import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { buildIdentity, type RunnerRecord } from '@runner-fleet/core';
+import { buildIdentity, fleetDescriptorParam, type FleetDescriptor, type RunnerRecord } from '@runner-fleet/core';
 import { RunnerStore, runnerTableDefinition } from '@runner-fleet/core/store';
 import { buildDeps, createHandler, createLogger } from '@runner-fleet/lambda';
 import { toApiGatewayEvent } from './api-gateway.js';
@@ -20,11 +20,15 @@ import { ACCOUNT_ID, AwsError, decodeRequest, readBody, sendAwsError, sendJson, 
 import { AwsCallLog, OPERATOR_ACCESS_KEY_ID, principalOf, resourceMembers, RUNNER_TASK_ACCESS_KEY_ID, SETUP_ACCESS_KEY_ID } from './aws/call-log.js';
 import { CodeBuildSimulator } from './aws/codebuild.js';
 import { EcrSimulator } from './aws/ecr.js';
+import { LambdaSimulator } from './aws/lambda.js';
 import { LogsSimulator } from './aws/logs.js';
+import { SqsSimulator } from './aws/sqs.js';
+import { handleStsQuery, isQueryRequest } from './aws/sts.js';
 import { buildContextHash, pinnedRunnerVersion } from './context-hash.js';
 import { SsmSimulator } from './aws/ssm.js';
-import { CONTROL_PLANE_DEFAULTS, CONTROL_PLANE_NAMES, DEFAULT_CLASS_SIZES, DEFAULT_WEBHOOK_SECRET, FUNCTION_ARN, RUNNER_LOG_GROUP, SANDBOX_PAT, SANDBOX_REGION } from './defaults.js';
+import { CONTROL_PLANE_DEFAULTS, CONTROL_PLANE_NAMES, DEFAULT_CLASS_SIZES, DEFAULT_WEBHOOK_SECRET, FLEET_NAME_PREFIX, FUNCTION_ARN, FUNCTION_NAME, LAMBDA_LOG_GROUP, RUNNER_LOG_GROUP, SANDBOX_PAT, SANDBOX_REGION } from './defaults.js';
 import { loadEventPatterns } from './event-patterns.js';
+import { logErrorsToLogGroup } from './lambda-log-group.js';
 import { Autopilot, type AutopilotChaos } from './github/autopilot.js';
 import { GitHubSimulator } from './github/github-simulator.js';
 import { WebhookSender } from './github/webhooks.js';
@@ -42,6 +46,7 @@ const SERVICE_NAMES: Record<string, string> = {
   Logs_20140328: 'Logs',
   AmazonEC2ContainerRegistry_V20150921: 'ECR',
   CodeBuild_20161006: 'CodeBuild',
+  AmazonSQS: 'SQS',
 };
 
 export interface SandboxOptions {
@@ -68,6 +73,12 @@ export interface Sandbox {
   ecs: EcsSimulator;
   ssm: SsmSimulator;
   logs: LogsSimulator;
+  /** The control-plane function as Lambda's API describes it (its environment can be edited). */
+  lambdaFunction: LambdaSimulator;
+  /** The dead-letter queue (its depth counts the events the bus dead-lettered). */
+  sqs: SqsSimulator;
+  /** The fleet descriptor the sandbox wrote to SSM (as Terraform writes /<name_prefix>/fleet). */
+  descriptor: FleetDescriptor;
   ecr: EcrSimulator;
   codebuild: CodeBuildSimulator;
   bus: EventBridgeSimulator;
@@ -106,6 +117,18 @@ export interface RecordedExchange {
 function updatesRunnerRecord(body: Buffer): boolean {
   const key = (JSON.parse(body.toString('utf8')) as { Key?: { runnerId?: { S?: string } } }).Key?.runnerId?.S ?? '';
   return !key.includes('#');
+}
+
+/** The `action` of a delivery's payload (JSON or form-encoded), when it has one. */
+function deliveryAction(body: Buffer): string | undefined {
+  try {
+    const text = body.toString('utf8');
+    const json = text.startsWith('payload=') ? new URLSearchParams(text).get('payload') ?? '' : text;
+    const action = (JSON.parse(json) as { action?: unknown }).action;
+    return typeof action === 'string' ? action : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -170,7 +193,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (flag(env.SANDBOX_DEFAULT_IMAGE, true)) ecr.push(repositoryName, controlPlaneEnv.RUNNER_IMAGE_TAG ?? 'latest');
   const codebuild = new CodeBuildSimulator(SANDBOX_REGION, bus, ecr, repositoryName, number(env, 'SANDBOX_BUILD_MS', 2000));
   if (controlPlaneEnv.IMAGE_BUILD_PROJECT) codebuild.projects.add(controlPlaneEnv.IMAGE_BUILD_PROJECT);
-  const services = new Map<string, JsonService>([ecs.service(), ssm.service(), bus.service(), logs.service(), ecr.service(), codebuild.service()].map((s) => [s.targetPrefix, s]));
+  const sqs = new SqsSimulator(SANDBOX_REGION, `${FLEET_NAME_PREFIX}-dead-letter`, () => bus.deadLetters.length);
+  const services = new Map<string, JsonService>([ecs.service(), ssm.service(), bus.service(), logs.service(), ecr.service(), codebuild.service(), sqs.service()].map((s) => [s.targetPrefix, s]));
   const useApp = (env.SANDBOX_GITHUB_AUTH ?? 'pat').toLowerCase() === 'app';
   const appKeys = useApp ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : undefined;
   const installationId = 31415926;
@@ -179,6 +203,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     app: appKeys ? { appId: '271828', publicKeyPem: appKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(), installationId } : undefined,
   });
 
+  const lambdaFunction = new LambdaSimulator(SANDBOX_REGION, FUNCTION_NAME);
   let handleWebhook: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> = async (_req, res) => {
     res.writeHead(503).end();
   };
@@ -199,7 +224,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const body = await readBodyWithin(req, API_GATEWAY_MAX_PAYLOAD_BYTES);
       return body === 'too-large' ? refuseTooLarge(req, res, API_GATEWAY_MAX_PAYLOAD_BYTES) : handleWebhook(req, res, body);
     }
+    if (lambdaFunction.handles(req.method ?? '', url)) {
+      awsCalls['Lambda.GetFunctionConfiguration'] = (awsCalls['Lambda.GetFunctionConfiguration'] ?? 0) + 1;
+      return lambdaFunction.handle(res, url);
+    }
     const target = req.headers['x-amz-target'];
+    if (req.method === 'POST' && target === undefined) {
+      const body = await readBody(req);
+      if (isQueryRequest(req.headers['content-type'], body)) {
+        const action = new URLSearchParams(body.toString('utf8')).get('Action');
+        awsCalls[`STS.${action}`] = (awsCalls[`STS.${action}`] ?? 0) + 1;
+        return handleStsQuery(res, body);
+      }
+    }
     if (req.method === 'POST' && typeof target === 'string') {
       const [prefix, operation = ''] = target.split('.');
       const service = prefix!.startsWith('DynamoDB_') ? 'DynamoDB' : (SERVICE_NAMES[prefix!] ?? prefix!);
@@ -251,6 +288,34 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'sandbox';
 
+  // What Terraform writes to /<name_prefix>/fleet, with the sandbox's names.
+  const runnerVersion = pinnedRunnerVersion(runnerDir);
+  const descriptor: FleetDescriptor = {
+    version: 1,
+    namePrefix: FLEET_NAME_PREFIX,
+    runnerNamePrefix: controlPlaneEnv.RUNNER_NAME_PREFIX!,
+    region: SANDBOX_REGION,
+    runnerTable: controlPlaneEnv.RUNNER_TABLE!,
+    classSizesParam: controlPlaneEnv.CLASS_SIZES_PARAM!,
+    githubAuthParam: controlPlaneEnv.GITHUB_AUTH_PARAM!,
+    cluster: controlPlaneEnv.ECS_CLUSTER!,
+    lambdaFunction: FUNCTION_NAME,
+    lambdaLogGroup: LAMBDA_LOG_GROUP,
+    runnerLogGroup: RUNNER_LOG_GROUP,
+    eventBus: controlPlaneEnv.EVENT_BUS_NAME!,
+    deadLetterQueueUrl: sqs.queueUrl,
+    deadLetterQueueArn: sqs.queueArn,
+    webhookUrl: `${endpoint}/webhook`,
+    github: { apiUrl: controlPlaneEnv.GITHUB_API_URL, repo: controlPlaneEnv.GITHUB_REPO!, scope: 'repo' },
+    runnerVersion,
+    maxRunners: Number(controlPlaneEnv.MAX_RUNNERS),
+  };
+  lambdaFunction.deploy(controlPlaneEnv);
+  // The repository's webhook points at the sandbox, and actions/runner's latest release is the pinned one.
+  github.addHook(descriptor.webhookUrl);
+  github.runnerReleases.push({ version: runnerVersion, publishedAt: new Date(Date.now() - 7 * 86_400_000).toISOString() });
+  logs.write(LAMBDA_LOG_GROUP, '2026/01/01/[$LATEST]sandbox', []);
+
   // Its own credentials, so the call log (SANDBOX_AWS_CALL_LOG) tells set-up from the control plane's calls.
   const clientConfig = { endpoint, region: SANDBOX_REGION, credentials: { accessKeyId: SETUP_ACCESS_KEY_ID, secretAccessKey: 'sandbox' } };
   const dynamoClient = new DynamoDBClient(clientConfig);
@@ -274,6 +339,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await ssmClient.send(new PutParameterCommand({ Name: controlPlaneEnv.CLASS_SIZES_PARAM, Type: 'String', Value: classSizes }));
     await ssmClient.send(new PutParameterCommand({ Name: controlPlaneEnv.GITHUB_AUTH_PARAM, Type: 'SecureString', Value: githubAuth }));
     await ssmClient.send(new PutParameterCommand({ Name: controlPlaneEnv.WEBHOOK_SECRET_PARAM, Type: 'SecureString', Value: env.WEBHOOK_SECRETS ?? webhookSecret }));
+    await ssmClient.send(new PutParameterCommand({ Name: fleetDescriptorParam(descriptor.namePrefix), Type: 'String', Value: JSON.stringify(descriptor) }));
 
     const ecsClient = new ECSClient(clientConfig);
     const cluster = await ecsClient.send(new CreateClusterCommand({ clusterName: controlPlaneEnv.ECS_CLUSTER, capacityProviders: ['FARGATE', 'FARGATE_SPOT'] }));
@@ -317,7 +383,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   // The control plane: the real handler, unchanged, with the sandbox's environment.
-  const logger = createLogger(controlPlaneEnv);
+  const logger = logErrorsToLogGroup(createLogger(controlPlaneEnv), logs, LAMBDA_LOG_GROUP, '2026/01/01/[$LATEST]sandbox');
   const metricLines: Array<Record<string, unknown>> = [];
   const writeMetrics = (line: string) => void metricLines.push(JSON.parse(line) as Record<string, unknown>);
   const lambda = await loadControlPlane(options.lambda ?? env.SANDBOX_LAMBDA, env.SANDBOX_LAMBDA_DIR);
@@ -337,6 +403,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   handleWebhook = async (req, res, body) => {
     const result = (await handler(toApiGatewayEvent(req, body))) as { statusCode: number; headers?: Record<string, string>; body?: string };
     res.writeHead(result.statusCode, result.headers ?? {}).end(result.body ?? '');
+    // The repository's hook logs every delivery and the fleet's answer, as GitHub's Recent deliveries shows it.
+    const event = req.headers['x-github-event'];
+    if (typeof event === 'string') github.recordDelivery({ guid: String(req.headers['x-github-delivery'] ?? ''), event, action: deliveryAction(body), statusCode: result.statusCode });
     // A queued job sent from outside (npm run sandbox:send, a test) becomes a job the simulated GitHub knows.
     if (result.statusCode === 202 && req.headers['x-github-event'] === 'workflow_job') autopilot.adoptDeliveredJob(body, req.headers['content-type']);
   };
@@ -393,11 +462,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       CLASS_SIZES_PARAM: controlPlaneEnv.CLASS_SIZES_PARAM!,
       RUNNER_LOG_GROUP,
       MAX_RUNNERS: controlPlaneEnv.MAX_RUNNERS!,
+      ECSRUNNER_FLEET: FLEET_NAME_PREFIX,
     },
     webhookSecret,
     ecs,
     ssm,
     logs,
+    lambdaFunction,
+    sqs,
+    descriptor,
     ecr,
     codebuild,
     bus,

@@ -66,3 +66,27 @@ describe('the GitHub simulator answers', () => {
     expect(seen.map(([, status]) => status)).toEqual([201, 409, 422, 400, 401, 200, 200, 204, 404, 404, 404]);
   });
 });
+
+describe('the GitHub simulator answers the doctor\'s reads', () => {
+  it('with only the statuses declared for each route', async () => {
+    const sim = new GitHubSimulator('octo/fleet', { token: 'ghp_sim' });
+    const hook = sim.addHook('http://127.0.0.1:1/webhook');
+    sim.recordDelivery({ guid: 'a', event: 'workflow_job', action: 'queued', statusCode: 202 });
+    sim.recordDelivery({ guid: 'b', event: 'workflow_job', action: 'queued', statusCode: 401 });
+    sim.recordDelivery({ guid: 'c', event: 'push', statusCode: 202 });
+    const seen: Array<[string, number]> = [];
+    const record = async (key: string, path: string, token?: string) => void seen.push([key, await call(sim, 'GET', path, undefined, token)]);
+    await record('get /repos/{owner}/{repo}', '/repos/octo/fleet');
+    await record('get /repos/{owner}/{repo}', '/repos/octo/fleet', 'wrong');
+    await record('get /repos/{owner}/{repo}/hooks', '/repos/octo/fleet/hooks');
+    await record('get /repos/{owner}/{repo}/hooks/{hook_id}/deliveries', `/repos/octo/fleet/hooks/${hook.id}/deliveries?per_page=30`);
+    await record('get /repos/{owner}/{repo}/hooks/{hook_id}/deliveries', '/repos/octo/fleet/hooks/99/deliveries');
+    await record('get /repos/{owner}/{repo}/releases', '/repos/actions/runner/releases?per_page=100');
+    await record('get /repos/{owner}/{repo}/releases', '/repos/octo/other/releases');
+    const declared = new Map(SIMULATED_ROUTES.map((r) => [`${r.method} ${r.path}`, r.statuses]));
+    expect(seen.filter(([key, status]) => !declared.get(key)?.includes(status))).toEqual([]);
+    expect(seen.map(([, status]) => status)).toEqual([200, 401, 200, 200, 404, 200, 404]);
+    // A hook subscribed to workflow_job logs only those deliveries (and pings).
+    expect(sim.deliveries.get(hook.id)!.map((d) => d.statusCode)).toEqual([202, 401]);
+  });
+});

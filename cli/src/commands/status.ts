@@ -37,7 +37,8 @@ export default class Status extends BaseCommand<typeof Status> {
       startKey = page.nextKey;
     } while (startKey);
     const failuresLast24h = [...reasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
-    const maxRunners = this.flags['max-runners'];
+    if (this.flags['max-runners'] === undefined) await this.fleet.resolve();
+    const maxRunners = this.flags['max-runners'] ?? this.fleet.descriptor?.maxRunners;
 
     this.log(`Active runners: ${active}${maxRunners ? ` of ${maxRunners}` : ''} (starting ${counts.starting}, idle ${counts.idle}, busy ${counts.busy}); queued ${counts.queued + counts.image_building}; runner slots held ${slotsHeld}`);
     await this.table({ data: ALL_STATUSES.map((s) => ({ status: s, runners: String(counts[s]) })), columns: ['status', 'runners'] });

@@ -20,7 +20,8 @@ export interface ServiceModel {
   service: string;
   apiVersion: string;
   protocol: string;
-  targetPrefix: string;
+  /** The JSON protocols' X-Amz-Target prefix; absent for REST-JSON (Lambda) and query (STS) services. */
+  targetPrefix?: string;
   /** The `__type` the service answers a request that breaks its model with. */
   validationError: string;
   operations: Record<string, { input?: string }>;
@@ -28,7 +29,7 @@ export interface ServiceModel {
 }
 
 /** botocore service names of the simulated services. */
-export const MODELED_SERVICES = ['ecs', 'ssm', 'events', 'logs', 'ecr', 'codebuild'] as const;
+export const MODELED_SERVICES = ['ecs', 'ssm', 'events', 'logs', 'ecr', 'codebuild', 'lambda', 'sqs', 'sts'] as const;
 export type ModeledService = (typeof MODELED_SERVICES)[number];
 
 const cache = new Map<string, ServiceModel>();

@@ -7,9 +7,34 @@ interface LogEvent {
 }
 
 /**
+ * A filter pattern the sandbox understands: one JSON property test `{ $.field = "value" }`, or
+ * plain terms that must all appear. AWS knows far more; anything else is refused with a sentence
+ * that says so, never matched wrongly.
+ */
+export function compileFilterPattern(pattern: string | undefined): (message: string) => boolean {
+  const text = (pattern ?? '').trim();
+  if (!text) return () => true;
+  const json = /^\{\s*\$\.([A-Za-z0-9_.]+)\s*=\s*"([^"]*)"\s*\}$/.exec(text);
+  if (json) {
+    const [, path, expected] = json as unknown as [string, string, string];
+    return (message) => {
+      try {
+        const value = path.split('.').reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), JSON.parse(message));
+        return String(value) === expected;
+      } catch {
+        return false;
+      }
+    };
+  }
+  if (/[{}[\]$?]/.test(text)) throw new AwsError('InvalidParameterException', `The sandbox's FilterLogEvents understands only { $.field = "value" } and plain terms (got ${text})`);
+  const terms = text.split(/\s+/).map((t) => t.replace(/^"|"$/g, ''));
+  return (message) => terms.every((t) => message.includes(t));
+}
+
+/**
  * CloudWatch Logs, as the awslogs driver writes and ecsrunner reads it:
- * groups, streams, PutLogEvents, GetLogEvents (forward/backward tokens) and
- * DescribeLogStreams.
+ * groups, streams, PutLogEvents, GetLogEvents (forward/backward tokens),
+ * DescribeLogStreams and FilterLogEvents (the doctor's error count).
  */
 export class LogsSimulator {
   private readonly groups = new Map<string, Map<string, LogEvent[]>>();
@@ -45,6 +70,20 @@ export class LogsSimulator {
               .map(([name, events]) => ({ logStreamName: name, lastEventTimestamp: events[events.length - 1]?.timestamp, storedBytes: 0 })),
           };
         },
+        FilterLogEvents: (input) => {
+          const streams = this.group(requireString(input, 'logGroupName'));
+          const matches = compileFilterPattern(input.filterPattern as string | undefined);
+          const start = Number(input.startTime ?? 0);
+          const end = Number(input.endTime ?? Number.MAX_SAFE_INTEGER);
+          const all = [...streams.entries()]
+            .flatMap(([logStreamName, events]) => events.map((e, i) => ({ ...e, logStreamName, eventId: `${logStreamName}/${i}` })))
+            .filter((e) => e.timestamp >= start && e.timestamp <= end && matches(e.message))
+            .sort((a, b) => a.timestamp - b.timestamp);
+          const limit = Math.min(Number(input.limit ?? 10000), 10000);
+          const offset = input.nextToken ? Number(input.nextToken) : 0;
+          const page = all.slice(offset, offset + limit);
+          return { events: page, searchedLogStreams: [], ...(offset + limit < all.length ? { nextToken: String(offset + limit) } : {}) };
+        },
         GetLogEvents: (input) => {
           const events = this.stream(requireString(input, 'logGroupName'), requireString(input, 'logStreamName'));
           const limit = Math.min(Number(input.limit ?? 10000), 10000);
@@ -67,11 +106,10 @@ export class LogsSimulator {
   }
 
   /** Appends lines to a stream, creating group and stream as the awslogs driver does. */
-  write(group: string, stream: string, lines: string[]): void {
+  write(group: string, stream: string, lines: string[], now = Date.now()): void {
     if (!this.groups.has(group)) this.groups.set(group, new Map());
     const streams = this.groups.get(group)!;
     if (!streams.has(stream)) streams.set(stream, []);
-    const now = Date.now();
     streams.get(stream)!.push(...lines.map((message) => ({ timestamp: now, message, ingestionTime: now })));
   }
 

@@ -35,6 +35,24 @@ export interface GitHubFaults {
   secondaryRateLimits: number;
 }
 
+/** A repository webhook, as GET /repos/{owner}/{repo}/hooks lists it. */
+export interface SimHook {
+  id: number;
+  active: boolean;
+  events: string[];
+  url: string;
+}
+
+/** One delivery of a hook, as GET …/hooks/{hook_id}/deliveries lists it. */
+export interface SimDelivery {
+  id: number;
+  guid: string;
+  deliveredAt: string;
+  event: string;
+  action: string | null;
+  statusCode: number;
+}
+
 export interface GitHubAuthConfig {
   /** The PAT the sandbox stores in GITHUB_AUTH_PARAM, or undefined when an App is configured. */
   token?: string;
@@ -54,6 +72,13 @@ export class GitHubSimulator {
   /** Every JIT config handed out, by runner name (a leak test searches for them). */
   readonly issuedJitConfigs = new Map<string, IssuedJitConfig>();
   private nextRunnerId = 1;
+  /** The repository's webhooks (the sandbox adds the one pointing at its /webhook). */
+  readonly hooks: SimHook[] = [];
+  /** Deliveries per hook id, newest last. */
+  readonly deliveries = new Map<number, SimDelivery[]>();
+  private nextDeliveryId = 1;
+  /** actions/runner's releases (GET /repos/actions/runner/releases), any order. */
+  runnerReleases: Array<{ version: string; publishedAt: string }> = [];
   private readonly installationTokens = new Set<string>();
   private readonly appKey?: KeyObject;
 
@@ -62,6 +87,25 @@ export class GitHubSimulator {
     private readonly auth: GitHubAuthConfig,
   ) {
     if (auth.app) this.appKey = createPublicKey(auth.app.publicKeyPem);
+  }
+
+  addHook(url: string, events = ['workflow_job']): SimHook {
+    const hook: SimHook = { id: this.hooks.reduce((max, h) => Math.max(max, h.id), 0) + 1, active: true, events, url };
+    this.hooks.push(hook);
+    this.deliveries.set(hook.id, []);
+    return hook;
+  }
+
+  /** Records a delivery on every active hook subscribed to its event, as hookshot logs it. */
+  recordDelivery(delivery: { guid: string; event: string; action?: string; statusCode: number }, at = new Date()): void {
+    for (const hook of this.hooks) {
+      if (!hook.active || !(hook.events.includes(delivery.event) || hook.events.includes('*') || delivery.event === 'ping')) continue;
+      const log = this.deliveries.get(hook.id) ?? [];
+      log.push({ id: this.nextDeliveryId++, guid: delivery.guid, deliveredAt: at.toISOString(), event: delivery.event, action: delivery.action ?? null, statusCode: delivery.statusCode });
+      // GitHub keeps deliveries for a few days; a bounded log is enough here.
+      if (log.length > 1000) log.shift();
+      this.deliveries.set(hook.id, log);
+    }
   }
 
   findRunnerByName(name: string): SimRunner | undefined {
@@ -98,7 +142,7 @@ export class GitHubSimulator {
         return send(res, 201, {
           token,
           expires_at: new Date(Date.now() + 3600_000).toISOString(),
-          permissions: { administration: 'write', metadata: 'read' },
+          permissions: { administration: 'write', actions: 'read', repository_hooks: 'read', metadata: 'read' },
           repository_selection: 'selected',
         });
       }
@@ -111,6 +155,26 @@ export class GitHubSimulator {
       const job = this.jobs.get(Number(jobMatch[1]));
       if (!job) return send(res, 404, { message: 'Not Found' });
       return send(res, 200, { id: job.id, run_id: job.runId, status: job.status, conclusion: job.conclusion, labels: job.labels, runner_name: job.runnerName, name: job.name });
+    }
+    if (method === 'GET' && lowerPath === '/repos/actions/runner/releases') {
+      // Newest first, as GitHub lists them.
+      const releases = [...this.runnerReleases].sort((a, b) => b.publishedAt.localeCompare(a.publishedAt));
+      const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
+      return send(res, 200, releases.slice(0, perPage).map((r, i) => ({ id: i + 1, tag_name: `v${r.version}`, name: `v${r.version}`, draft: false, prerelease: false, published_at: r.publishedAt, created_at: r.publishedAt })));
+    }
+    const repoPath = `/repos/${this.repo.toLowerCase()}`;
+    if (method === 'GET' && lowerPath === repoPath) {
+      return send(res, 200, { id: 1, name: this.repo.split('/')[1], full_name: this.repo, private: true, permissions: { admin: true, maintain: true, push: true, triage: true, pull: true } });
+    }
+    if (method === 'GET' && lowerPath === `${repoPath}/hooks`) {
+      return send(res, 200, this.hooks.map((h) => ({ type: 'Repository', id: h.id, name: 'web', active: h.active, events: h.events, config: { url: h.url, content_type: 'json', insecure_ssl: '0' }, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' })));
+    }
+    const deliveriesMatch = new RegExp(`^${repoPath}/hooks/(\\d+)/deliveries$`).exec(lowerPath);
+    if (method === 'GET' && deliveriesMatch) {
+      const log = this.deliveries.get(Number(deliveriesMatch[1]));
+      if (!log) return send(res, 404, { message: 'Not Found' });
+      const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
+      return send(res, 200, [...log].reverse().slice(0, perPage).map(describeDelivery));
     }
     if (!lowerPath.startsWith(repoPrefix.toLowerCase())) return send(res, 404, { message: 'Not Found' });
     const rest = url.pathname.slice(repoPrefix.length);
@@ -201,6 +265,23 @@ function describeRunner(r: SimRunner) {
     busy: r.busy,
     ephemeral: true,
     labels: r.labels.map((name, i) => ({ id: i + 1, name, type: 'custom' })),
+  };
+}
+
+function describeDelivery(d: SimDelivery) {
+  const ok = d.statusCode >= 200 && d.statusCode < 300;
+  return {
+    id: d.id,
+    guid: d.guid,
+    delivered_at: d.deliveredAt,
+    redelivery: false,
+    duration: 0.05,
+    status: ok ? 'OK' : `Invalid HTTP Response: ${d.statusCode}`,
+    status_code: d.statusCode,
+    event: d.event,
+    action: d.action,
+    installation_id: null,
+    repository_id: 1,
   };
 }
 

@@ -27,4 +27,9 @@ export const SIMULATED_ROUTES: SimulatedRoute[] = [
   { method: 'get', path: '/repos/{owner}/{repo}/actions/runners', statuses: [200, 401] },
   { method: 'get', path: '/repos/{owner}/{repo}/actions/runners/{runner_id}', statuses: [200, 401, 404] },
   { method: 'delete', path: '/repos/{owner}/{repo}/actions/runners/{runner_id}', statuses: [204, 401, 404, 422] },
+  // What ecsrunner doctor reads.
+  { method: 'get', path: '/repos/{owner}/{repo}', statuses: [200, 401] },
+  { method: 'get', path: '/repos/{owner}/{repo}/hooks', statuses: [200, 401, 404] },
+  { method: 'get', path: '/repos/{owner}/{repo}/hooks/{hook_id}/deliveries', statuses: [200, 401, 404] },
+  { method: 'get', path: '/repos/{owner}/{repo}/releases', statuses: [200, 401, 404] },
 ];

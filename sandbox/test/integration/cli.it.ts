@@ -328,11 +328,13 @@ describe('ecsrunner against the sandbox', () => {
 
   describe('configuration and AWS errors', () => {
     it('names the missing variable and the Terraform output that provides it', async () => {
-      const noTable = await ecsrunner(sandbox, ['runners', 'list'], { RUNNER_TABLE: undefined });
+      // Neither the variable nor a fleet descriptor to take it from.
+      const noTable = await ecsrunner(sandbox, ['runners', 'list'], { RUNNER_TABLE: undefined, ECSRUNNER_FLEET: undefined });
       expect(noTable.code).toBe(3);
       expect(noTable.stderr).toContain('RUNNER_TABLE is not set');
       expect(noTable.stderr).toContain('cli_environment');
-      const noParam = await ecsrunner(sandbox, ['list-class-sizes'], { CLASS_SIZES_PARAM: undefined });
+      expect(noTable.stderr).toContain('ECSRUNNER_FLEET');
+      const noParam = await ecsrunner(sandbox, ['list-class-sizes'], { CLASS_SIZES_PARAM: undefined, ECSRUNNER_FLEET: undefined });
       expect(noParam.code).toBe(3);
       expect(noParam.stderr).toContain('CLASS_SIZES_PARAM is not set');
     });

@@ -23,7 +23,8 @@ export default class RunnersDetails extends BaseCommand<typeof RunnersDetails> {
     const runner = await findRunner(await this.fleet.store(), this.args.runnerId, this.fleet.tableName);
     const ecs = await this.fleet.ecs();
     const task = runner.taskArn ? await describeTask(ecs, runner.taskArn) : undefined;
-    const logs = runner.taskArn ? await logLocation(ecs, runner.taskArn, task?.taskDefinitionArn, process.env.RUNNER_LOG_GROUP) : undefined;
+    if (runner.taskArn && !process.env.RUNNER_LOG_GROUP) await this.fleet.resolve();
+    const logs = runner.taskArn ? await logLocation(ecs, runner.taskArn, task?.taskDefinitionArn, process.env.RUNNER_LOG_GROUP ?? this.fleet.descriptor?.runnerLogGroup) : undefined;
 
     const rows: Array<[string, unknown]> = [
       ['Runner', runner.runnerId],

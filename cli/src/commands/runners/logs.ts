@@ -29,7 +29,8 @@ export default class RunnersLogs extends BaseCommand<typeof RunnersLogs> {
     if (!runner.taskArn) throw new CliError(`Runner ${runner.runnerId} has no task yet (${runner.status}); there are no logs to read.`, EXIT.noTask);
     const ecs = await this.fleet.ecs();
     const task = await describeTask(ecs, runner.taskArn);
-    const logs = await logLocation(ecs, runner.taskArn, task?.taskDefinitionArn, this.flags['log-group']);
+    if (!this.flags['log-group']) await this.fleet.resolve();
+    const logs = await logLocation(ecs, runner.taskArn, task?.taskDefinitionArn, this.flags['log-group'] ?? this.fleet.descriptor?.runnerLogGroup);
     if (!logs) throw new CliError(`ECS no longer knows task ${runner.taskArn}; set RUNNER_LOG_GROUP (or --log-group) to read its logs.`, EXIT.noTask);
 
     const [logsClient, { GetLogEventsCommand }] = await Promise.all([this.fleet.logs(), import('@aws-sdk/client-cloudwatch-logs')]);
