@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RunnerRecord } from '@runner-fleet/core';
-import { endpointFor } from '../src/doctor/aws-call.js';
 import { explainWaiting } from '../src/doctor/fleet-checks.js';
 import { compareVersions, judgeRunnerVersion } from '../src/doctor/runner-version.js';
 
@@ -62,13 +61,5 @@ describe('why a job still waits', () => {
 
   it('nothing at all: a lost or failing dispatch is a FAIL', () => {
     expect(explainWaiting(record({ redispatches: 2 }), NOW)).toEqual({ status: 'FAIL', why: expect.stringContaining('re-dispatched it 2 of 3 times') });
-  });
-});
-
-describe('the doctor\'s AWS endpoints', () => {
-  it('follow the SDK\'s variables: per service first, then the global one, then AWS', () => {
-    expect(endpointFor('sqs', 'sqs', 'eu-west-1', { AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:1', AWS_ENDPOINT_URL: 'http://127.0.0.1:2' }).href).toBe('http://127.0.0.1:1/');
-    expect(endpointFor('sts', 'sts', 'eu-west-1', { AWS_ENDPOINT_URL: 'http://127.0.0.1:2' }).href).toBe('http://127.0.0.1:2/');
-    expect(endpointFor('lambda', 'lambda', 'eu-west-1', {}).href).toBe('https://lambda.eu-west-1.amazonaws.com/');
   });
 });

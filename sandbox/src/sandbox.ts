@@ -288,6 +288,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'sandbox';
 
+  sqs.serveAt(endpoint);
   // What Terraform writes to /<name_prefix>/fleet, with the sandbox's names.
   const runnerVersion = pinnedRunnerVersion(runnerDir);
   const descriptor: FleetDescriptor = {

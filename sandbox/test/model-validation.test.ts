@@ -26,6 +26,10 @@ const CLIENT_SERVICE: Record<string, string> = {
   'client-cloudwatch-logs': 'logs',
   'client-ecr': 'ecr',
   'client-codebuild': 'codebuild',
+  // The doctor's reads.
+  'client-lambda': 'lambda',
+  'client-sqs': 'sqs',
+  'client-sts': 'sts',
   // DynamoDB is answered by dynalite, a real implementation, not by a modeled simulator.
   'client-dynamodb': 'dynamodb',
   'lib-dynamodb': 'dynamodb',

@@ -138,6 +138,19 @@ export async function cliChecks({ root, dir, env, endpoint, log }) {
     deepStrictEqual([cost.total.runners, cost.total.billedMinutes, cost.withoutBillingFacts], [1, 10, 1], 'cost bills the finished runner and counts the terminated one without billing facts');
     ok(cost.requests <= 10, `cost read the window with ${cost.requests} index queries`);
     match(await ecsrunner('cost', '--since', '1d'), /octo-org\/octo-repo/);
+
+    // The doctor on the applied deployment, found from ECSRUNNER_FLEET alone (the descriptor
+    // Terraform wrote): every AWS-side check passes; the GitHub ones cannot (no github.com here).
+    const { RUNNER_TABLE: _t, CLASS_SIZES_PARAM: _c, ...fleetOnly } = cliEnv;
+    ok(fleetOnly.ECSRUNNER_FLEET, 'cli_environment exports ECSRUNNER_FLEET');
+    const doctorRun = await run(process.execPath, [cli, 'doctor', '--json'], { cwd: root, env: fleetOnly });
+    const checks = Object.fromEntries(JSON.parse(doctorRun.stdout).map((r) => [r.check, r]));
+    for (const name of ['configuration', 'aws-identity', 'runner-table', 'class-sizes', 'lambda', 'dead-letter-queue']) {
+      equal(checks[name]?.status, 'PASS', `doctor ${name} passes on the applied seed: ${JSON.stringify(checks[name])}`);
+    }
+    equal(checks['github-credential']?.status, 'FAIL', 'doctor cannot reach GitHub here and says so');
+    equal(doctorRun.status, 1, 'doctor exits 1 when a check fails');
+    log(`  ok  ecsrunner doctor --json (AWS checks pass on the applied seed; GitHub unreachable here: ${checks['github-credential'].message.slice(0, 80)})`);
   } finally {
     doc.destroy();
     ecs.destroy();

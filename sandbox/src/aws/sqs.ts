@@ -6,18 +6,30 @@ import { ACCOUNT_ID, AwsError, requireString, type JsonService } from './protoco
  * (AWS JSON 1.0, as current SDKs speak it).
  */
 export class SqsSimulator {
-  readonly queueUrl: string;
   readonly queueArn: string;
+  private host: string;
   /** Messages put on the queue besides the dead-lettered events (tests). */
   readonly extraMessages: string[] = [];
 
   constructor(
     region: string,
-    queueName: string,
+    private readonly queueName: string,
     private readonly deadLetterCount: () => number,
   ) {
-    this.queueUrl = `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${queueName}`;
+    this.host = `https://sqs.${region}.amazonaws.com`;
     this.queueArn = `arn:aws:sqs:${region}:${ACCOUNT_ID}:${queueName}`;
+  }
+
+  /**
+   * The queue's URL, which the SDK's SQS client also uses as the endpoint of calls on the queue
+   * (as moto's does, it names the server that holds the queue once serveAt says where that is).
+   */
+  get queueUrl(): string {
+    return `${this.host}/${ACCOUNT_ID}/${this.queueName}`;
+  }
+
+  serveAt(endpoint: string): void {
+    this.host = endpoint;
   }
 
   service(): JsonService {

@@ -371,7 +371,7 @@ describe('ecsrunner against the sandbox', () => {
         { args: ['runners', 'list', '--status', 'sleeping'], code: 'usage', exit: 2, says: 'sleeping' },
         { args: ['runners', 'details'], code: 'usage', exit: 2, says: 'runnerId' },
         { args: ['runners', 'nonsense'], code: 'usage', exit: 2, says: 'not found' },
-        { args: ['runners', 'list'], env: { RUNNER_TABLE: undefined }, code: 'configuration', exit: 3, says: 'RUNNER_TABLE is not set' },
+        { args: ['runners', 'list'], env: { RUNNER_TABLE: undefined, ECSRUNNER_FLEET: undefined }, code: 'configuration', exit: 3, says: 'RUNNER_TABLE is not set' },
         { args: ['runners', 'list'], env: noCredentials, code: 'credentials', exit: 4, says: 'AWS credentials are missing or expired' },
         { args: ['runners', 'list', '--table', 'no-such-table'], code: 'resourceNotFound', exit: 5, says: 'DynamoDB table "no-such-table" was not found' },
         { args: ['runners', 'details', 'ecs-runner-404'], code: 'runnerNotFound', exit: 6, says: 'was not found' },

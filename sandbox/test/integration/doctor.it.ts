@@ -250,7 +250,7 @@ describe('ecsrunner doctor with a GitHub App, and the fleet found from its descr
     expect(sandbox.awsCalls['SSM.GetParameter']).toBeUndefined();
     const explicit = await ecsrunner(sandbox, ['runners', 'list', '--json'], { RUNNER_TABLE: 'another-table' });
     expect(explicit.code).toBe(5);
-    expect(explicit.stdout + explicit.stderr).toContain('"another-table" was not found');
+    expect((JSON.parse(explicit.stdout) as { error: { message: string } }).error.message).toContain('"another-table" was not found');
   });
 
   it('says which descriptor is missing when ECSRUNNER_FLEET names no fleet: a configuration error (exit 3), the doctor\'s first FAIL', async () => {
