@@ -144,7 +144,9 @@ export async function cliChecks({ root, dir, env, endpoint, log }) {
     const { RUNNER_TABLE: _t, CLASS_SIZES_PARAM: _c, ...fleetOnly } = cliEnv;
     ok(fleetOnly.ECSRUNNER_FLEET, 'cli_environment exports ECSRUNNER_FLEET');
     const doctorRun = await run(process.execPath, [cli, 'doctor', '--json'], { cwd: root, env: fleetOnly });
-    const checks = Object.fromEntries(JSON.parse(doctorRun.stdout).map((r) => [r.check, r]));
+    const doctorResults = JSON.parse(doctorRun.stdout);
+    ok(Array.isArray(doctorResults), `doctor --json prints its checks (exit ${doctorRun.status}): ${doctorRun.stdout.slice(0, 500)}${doctorRun.stderr.slice(0, 500)}`);
+    const checks = Object.fromEntries(doctorResults.map((r) => [r.check, r]));
     for (const name of ['configuration', 'aws-identity', 'runner-table', 'class-sizes', 'lambda', 'dead-letter-queue']) {
       equal(checks[name]?.status, 'PASS', `doctor ${name} passes on the applied seed: ${JSON.stringify(checks[name])}`);
     }

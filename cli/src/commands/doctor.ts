@@ -3,10 +3,10 @@ import { BaseCommand } from '../base-command.js';
 import type { AwsCaller } from '../doctor/aws-call.js';
 import type { DoctorContext } from '../doctor/context.js';
 import { checkGhostRunners, checkOrphanTasks, checkQueuedJobs, checkStuckRunners } from '../doctor/fleet-checks.js';
-import type { GitHubApi } from '../doctor/github-api.js';
+import { GitHubUnreachable, type GitHubApi } from '../doctor/github-api.js';
 import { checkGitHub, checkRunnerVersion, connectWithFleetCredential } from '../doctor/github-checks.js';
 import { checkDeadLetterQueue, checkLambdaConfiguration, checkLambdaErrors } from '../doctor/lambda-checks.js';
-import type { CheckResult, CheckStatus } from '../doctor/result.js';
+import { errorResult, fail, type CheckResult, type CheckStatus } from '../doctor/result.js';
 import { checkClassSizes, checkConfiguration, checkIdentity, checkRunnerTable } from '../doctor/setup-checks.js';
 import { EXIT } from '../errors.js';
 
@@ -16,6 +16,16 @@ export type { CheckResult, CheckStatus } from '../doctor/result.js';
 export type DoctorResult = CheckResult[];
 
 const MARK: Record<CheckStatus, string> = { PASS: 'PASS', WARN: 'WARN', FAIL: 'FAIL' };
+
+/** A check that throws (GitHub unreachable, an AWS error it did not expect) is that check's FAIL, not the end of the run. */
+async function guarded(check: string, run: () => Promise<CheckResult | CheckResult[]>): Promise<CheckResult[]> {
+  try {
+    return [await run()].flat();
+  } catch (error) {
+    if (error instanceof GitHubUnreachable) return [fail(check, `${error.message[0]!.toUpperCase()}${error.message.slice(1)}: check the network path from here to GitHub (proxy, firewall, DNS) and the GitHub API URL in the fleet descriptor.`)];
+    return [errorResult(check, 'The check', error)];
+  }
+}
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override readsDescriptorItself = true;
@@ -64,11 +74,16 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
     const [errors, dlq] = await Promise.all([checkLambdaErrors(ctx), checkDeadLetterQueue(ctx)]);
     report(errors);
     report(dlq);
-    for (const result of await checkGitHub(ctx)) report(result);
+    for (const result of await guarded('github-credential', () => checkGitHub(ctx))) report(result);
     report(await checkRunnerVersion(ctx));
     if (table.status !== 'FAIL') {
-      const fleetChecks = await Promise.all([checkQueuedJobs(ctx), checkStuckRunners(ctx), checkGhostRunners(ctx), checkOrphanTasks(ctx)]);
-      for (const result of fleetChecks) report(result);
+      const fleetChecks = await Promise.all([
+        guarded('queued-jobs', () => checkQueuedJobs(ctx)),
+        guarded('stuck-runners', () => checkStuckRunners(ctx)),
+        guarded('ghost-runners', () => checkGhostRunners(ctx)),
+        guarded('orphan-tasks', () => checkOrphanTasks(ctx)),
+      ]);
+      for (const result of fleetChecks.flat()) report(result);
     }
 
     const count = (s: CheckStatus) => results.filter((r) => r.status === s).length;

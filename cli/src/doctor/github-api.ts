@@ -28,12 +28,25 @@ export class GitHubError extends Error {
   }
 }
 
+/** No answer from GitHub at all (DNS, connection, timeout): a finding of the check that needed it. */
+export class GitHubUnreachable extends Error {
+  override readonly name = 'GitHubUnreachable';
+}
+
 async function request<T>(baseUrl: string, method: string, path: string, authorization: string): Promise<GitHubAnswer<T>> {
-  const response = await fetch(`${baseUrl.replace(/\/$/, '')}${path}`, {
-    method,
-    headers: { accept: 'application/vnd.github+json', authorization, 'x-github-api-version': '2022-11-28', 'user-agent': 'aws-runner-fleet-doctor' },
-    signal: AbortSignal.timeout(15_000),
-  });
+  const url = `${baseUrl.replace(/\/$/, '')}${path}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: { accept: 'application/vnd.github+json', authorization, 'x-github-api-version': '2022-11-28', 'user-agent': 'aws-runner-fleet-doctor' },
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    // fetch says only "fetch failed": the cause (ENOTFOUND, ECONNREFUSED, a timeout) is what an operator can act on.
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new GitHubUnreachable(`could not reach GitHub at ${new URL(url).origin} (${cause?.code ?? cause?.message ?? (error as Error).message})`);
+  }
   const text = await response.text();
   let body: unknown = text;
   try {

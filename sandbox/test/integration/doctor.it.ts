@@ -5,6 +5,7 @@ import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { CheckResult } from '@runner-fleet/cli';
 import { workflowJobPayload, type Sandbox } from '../../src/index.js';
+import { createServer, type AddressInfo } from 'node:net';
 import { backdate, nextJobId, startTestSandbox, tableClient, TIME_SCALE } from './harness.js';
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/run.js', import.meta.url));
@@ -280,5 +281,27 @@ describe('ecsrunner doctor with a GitHub App, and the fleet found from its descr
     expect(run.byCheck('ghost-runners')).toMatchObject({ status: 'WARN', details: { ghosts: [{ name: idle, status: 'online' }] } });
     expect(run.byCheck('orphan-tasks')).toMatchObject({ status: 'WARN', details: { orphans: [{ startedBy: idle, lastStatus: 'RUNNING' }] } });
     expect(run.byCheck('orphan-tasks')!.message).toContain('aws ecs stop-task --cluster runner-fleet');
+  });
+});
+
+describe('ecsrunner doctor when GitHub cannot be reached', () => {
+  let sandbox: Sandbox & { problems: string[] };
+  let closedPort = 0;
+  beforeAll(async () => {
+    // A port nothing listens on any more: as from a network with no route to GitHub.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    closedPort = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0', GITHUB_API_URL: `http://127.0.0.1:${closedPort}` });
+  });
+  afterAll(() => sandbox.stop());
+
+  it('fails the GitHub checks with the cause and what to check, and still runs every other check', async () => {
+    const run = await doctor(sandbox);
+    expect(run.code).toBe(1);
+    expect(run.byCheck('github-credential')).toMatchObject({ status: 'FAIL', message: expect.stringMatching(new RegExp(`^Could not reach GitHub at http://127\\.0\\.0\\.1:${closedPort} \\(ECONNREFUSED\\).*proxy, firewall, DNS`)) });
+    expect(run.byCheck('runner-version')?.status).toBe('WARN');
+    for (const check of ['aws-identity', 'runner-table', 'class-sizes', 'lambda', 'dead-letter-queue', 'orphan-tasks']) expect(run.byCheck(check)?.status).toBe('PASS');
   });
 });
