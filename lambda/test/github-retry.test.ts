@@ -28,7 +28,9 @@ const listRunners = (client: Octokit) => client.rest.actions.listSelfHostedRunne
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 describe('GitHub retry plugin', () => {
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   it('schedules no timer for a request that succeeds', async () => {
     const { client, seen } = clientAnswering([{ status: 200, body: { total_count: 0, runners: [] } }]);
