@@ -9,9 +9,9 @@
  * median (and p90, the noise) over repetitions, in rounds.
  */
 import { execFile, fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import yauzl from 'yauzl';
@@ -19,7 +19,8 @@ import { FUNCTION_ARN } from '../sandbox/src/defaults.js';
 import { startSandbox, workflowJobPayload } from '../sandbox/src/index.js';
 import { percentile, printTable, type Row } from './stats.js';
 
-const dist = fileURLToPath(new URL('../lambda/dist/', import.meta.url));
+// BENCH_LAMBDA_DIST names another build's folder (e.g. an older build, to compare; run them interleaved).
+const dist = process.env.BENCH_LAMBDA_DIST ? resolve(process.env.BENCH_LAMBDA_DIST) : fileURLToPath(new URL('../lambda/dist/', import.meta.url));
 const ROUNDS = 3;
 const COLD_STARTS = 10;
 const WEBHOOKS_PER_ROUND = 100;
@@ -53,7 +54,7 @@ function unzip(file: string, dir: string): Promise<void> {
 
 // 1. Zip size. Zip entries are compressed one by one, so the zip with the maps inside would be the sum of both.
 const codeZip = statSync(join(dist, 'control-plane.zip')).size;
-const mapsZip = statSync(join(dist, 'control-plane.maps.zip')).size;
+const mapsZip = existsSync(join(dist, 'control-plane.maps.zip')) ? statSync(join(dist, 'control-plane.maps.zip')).size : 0;
 rows.push({ metric: 'deployment zip (control-plane.zip, no maps)', target: '≤ 400 KiB', measured: `${(codeZip / 1024).toFixed(0)} KiB`, ok: codeZip <= 400 * 1024 });
 rows.push({ metric: 'zip with the maps inside (code + control-plane.maps.zip), information', target: '', measured: `${((codeZip + mapsZip) / 1024).toFixed(0)} KiB (maps ${(mapsZip / 1024).toFixed(0)} KiB)`, ok: undefined });
 
@@ -73,7 +74,8 @@ sandbox.bus.registerFunction(FUNCTION_ARN, async (event) => {
   const detail = event.detail as { action?: string; runner?: { runnerId: string } };
   if (event['detail-type'] === 'workflow_job' && detail.action === 'queued' && detail.runner) queuedEvents.set(detail.runner.runnerId, event);
 });
-const lambdaEnv = { ...process.env, ...sandbox.controlPlaneEnv, AWS_ACCESS_KEY_ID: 'sandbox', AWS_SECRET_ACCESS_KEY: 'sandbox', LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', NODE_NO_WARNINGS: '1' };
+// NODE_OPTIONS as modules/control-plane sets it for the function.
+const lambdaEnv = { ...process.env, ...sandbox.controlPlaneEnv, NODE_OPTIONS: '--enable-source-maps', AWS_ACCESS_KEY_ID: 'sandbox', AWS_SECRET_ACCESS_KEY: 'sandbox', LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', NODE_NO_WARNINGS: '1' };
 const repo = 'octo-org/octo-repo';
 let nextJobId = 5_000_000;
 
@@ -88,7 +90,7 @@ function webhookBody(id: number): string {
 // 2. Cold start: a fresh process per sample, import + first queued webhook.
 const coldChild = fileURLToPath(new URL('./cold-start-child.mjs', import.meta.url));
 const bareNode: number[] = [];
-const colds: Array<{ importMs: number; firstEventMs: number; status: number }> = [];
+const colds: Array<{ importMs: number; firstEventMs: number; cpuMs: number; status: number }> = [];
 for (let i = 0; i < COLD_STARTS + 1; i++) {
   const bareStart = performance.now();
   await promisify(execFile)(process.execPath, ['-e', '']);
@@ -103,6 +105,7 @@ const coldTotals = colds.map((c) => c.importMs + c.firstEventMs);
 rows.push({ metric: 'cold start: import + first webhook (fresh process, in-process clock)', target: '≤ 130 ms', measured: `${spread(coldTotals)}; HTTP ${[...new Set(colds.map((c) => c.status))].join('/')}`, ok: percentile(coldTotals, 50) <= 130 });
 rows.push({ metric: '  of which import', target: '', measured: spread(colds.map((c) => c.importMs)), ok: undefined });
 rows.push({ metric: '  of which first webhook (SSM, PutItem, PutEvents)', target: '', measured: spread(colds.map((c) => c.firstEventMs)), ok: undefined });
+rows.push({ metric: '  CPU of import + first webhook', target: '', measured: spread(colds.map((c) => c.cpuMs)), ok: undefined });
 rows.push({ metric: '  bare `node -e ""` process, for scale (not included above)', target: '', measured: spread(bareNode), ok: undefined });
 
 // 3 and 4. A warm Lambda process: ingress per webhook, then dispatch per event, in rounds.
@@ -183,7 +186,7 @@ rows.push({ metric: "  this process's first webhook / first dispatch (clients lo
 
 await sandbox.stop();
 rmSync(taskDir, { recursive: true, force: true });
-printTable(`Bundle bench, built zip (node ${process.version}, ${(await import('node:os')).cpus().length} cores, load ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')})`, rows);
+printTable(`Bundle bench, built zip ${dist} (node ${process.version}, ${(await import('node:os')).cpus().length} cores, load ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')})`, rows);
 const failed = rows.filter((r) => r.ok === false);
 if (failed.length) console.log(`\n${failed.length} target(s) missed.`);
 process.exit(0);
