@@ -25,7 +25,7 @@ function inputsOf(loadedUrls: string[], meta: Metafile): string[] {
 }
 
 // @octokit/webhooks-methods is ingress's own (the signature check); the REST client is dispatch's.
-const DISPATCH_ONLY = /@aws-sdk\/client-(ecs|ecr|codebuild)\/|@octokit\/(?!webhooks-methods\/)|lambda\/src\/adapters\/(github-|ecs-tasks|runner-images)/;
+const DISPATCH_ONLY = /@aws-sdk\/client-(ecs|ecr|codebuild)\/|@octokit\/(?!webhooks-methods\/)|^src\/(adapters\/(github-|ecs-tasks|runner-images)|routes\/(dispatch|task-state|image-build|housekeeping)\.ts|domain\/(housekeeping|launch-runner)\.ts)/;
 
 /** Issue 17: a cold start's first webhook loads only what ingress needs; dispatch's clients load on the first dispatch. */
 describe('the built bundle, cold', () => {
@@ -70,7 +70,7 @@ describe('the built bundle, cold', () => {
     rmSync(logDir, { recursive: true, force: true });
   });
 
-  it('answers the first webhook having loaded no ECS, ECR, CodeBuild or Octokit code', async () => {
+  it('answers the first webhook having loaded no bus route, ECS, ECR, CodeBuild or Octokit code', async () => {
     const ingress = await report('ingress');
     expect(ingress.status).toBe(202);
     const inputs = inputsOf(ingress.modules, meta);
@@ -89,6 +89,7 @@ describe('the built bundle, cold', () => {
     const inputs = inputsOf(dispatch.modules, meta);
     expect(inputs.some((i) => i.includes('@aws-sdk/client-ecs/'))).toBe(true);
     expect(inputs.some((i) => i.includes('@octokit/core/'))).toBe(true);
+    expect(inputs).toContain('src/routes/dispatch.ts');
     expect(sandbox.ecs.tasksStarted).toBe(1);
   }, 60_000);
 });
