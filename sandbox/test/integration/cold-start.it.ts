@@ -11,7 +11,7 @@ import { nextJobId, startTestSandbox } from './harness.js';
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const lambdaDir = join(repoRoot, 'lambda');
 
-type Metafile = { outputs: Record<string, { inputs: Record<string, unknown> }> };
+type Metafile = { inputs: Record<string, { format?: string }>; outputs: Record<string, { inputs: Record<string, unknown> }> };
 type ChildReport = { phase: 'ingress' | 'dispatch'; status?: number; modules: string[]; error?: string };
 
 /** The source files (esbuild's metafile inputs) bundled into the chunks a process loaded. */
@@ -68,6 +68,15 @@ describe('the built bundle, cold', () => {
     child?.kill();
     await sandbox?.stop();
     rmSync(logDir, { recursive: true, force: true });
+  });
+
+  it('bundles the AWS SDK and Octokit from their ES module builds: no CommonJS but the one SDK dependency that has no other', () => {
+    const inputs = Object.keys(meta.inputs);
+    expect(inputs.filter((i) => i.includes('/dist-cjs/'))).toEqual([]);
+    expect(inputs.some((i) => i.includes('@aws-sdk/client-dynamodb/dist-es/'))).toBe(true);
+    // mnemonist's LRU cache (the DynamoDB client's endpoint cache) and its helper ship only CommonJS.
+    const commonJs = Object.entries(meta.inputs).filter(([, input]) => input.format === 'cjs').map(([path]) => path);
+    expect(commonJs.filter((path) => !/node_modules\/(mnemonist|obliterator)\//.test(path))).toEqual([]);
   });
 
   it('answers the first webhook having loaded no bus route, ECS, ECR, CodeBuild or Octokit code', async () => {
