@@ -17,7 +17,7 @@ mkdirSync(outDir, { recursive: true });
 const result = await build({
   entryPoints: [join(root, 'src/index.ts')],
   outdir: outDir,
-  // The entry holds the handler and routes; the AWS SDK and Octokit load on the first event.
+  // The entry holds the handler and the ingress route; the bus routes, the AWS SDK and Octokit load on first use.
   splitting: true,
   entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
