@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
 // Run by control-plane.bench.ts in a fresh process: import the bundle, then
-// handle one signed queued webhook; prints how long each step took, as JSON.
+// handle one signed queued webhook; prints how long each step took (and the CPU both used), as JSON.
 import { createHmac, randomUUID } from 'node:crypto';
 
 const [bundle, secret, jobId] = process.argv.slice(2);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const { handler } = await import(bundle);
 const imported = performance.now();
 const body = JSON.stringify({
@@ -27,4 +28,5 @@ const result = await handler({
   isBase64Encoded: false,
 });
 const handled = performance.now();
-process.stdout.write(JSON.stringify({ importMs: imported - t0, firstEventMs: handled - imported, status: result.statusCode }));
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(JSON.stringify({ importMs: imported - t0, firstEventMs: handled - imported, cpuMs: (cpu.user + cpu.system) / 1000, status: result.statusCode }));

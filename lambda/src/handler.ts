@@ -1,12 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, EventBridgeEvent } from 'aws-lambda';
 import type { Deps, WorkflowJobDetail } from './domain/ports.js';
 import type { TaskStateDetail } from './domain/task-state.js';
-import { dispatch } from './routes/dispatch.js';
-import { imageBuild } from './routes/image-build.js';
-import { housekeeping } from './routes/housekeeping.js';
 import type { BuildStateDetail } from './domain/image-builds.js';
 import { ingress } from './routes/ingress.js';
-import { taskState } from './routes/task-state.js';
 import { lazy } from './runtime/lazy.js';
 import type { Log } from './runtime/logger.js';
 import { fromApiGateway, reply, toApiGateway } from './webhook/http.js';
@@ -66,14 +62,15 @@ export function createHandler(loadDeps: () => Promise<Deps>, fallbackLog: Log) {
     const bridged = event as AnyEventBridgeEvent;
     try {
       switch (route) {
+        // The bus routes load on their first event, so a webhook's cold start compiles only ingress.
         case 'dispatch':
-          return await dispatch(bridged.detail as WorkflowJobDetail, d);
+          return await (await import('./routes/dispatch.js')).dispatch(bridged.detail as WorkflowJobDetail, d);
         case 'task-state':
-          return await taskState(bridged.detail as TaskStateDetail, d);
+          return await (await import('./routes/task-state.js')).taskState(bridged.detail as TaskStateDetail, d);
         case 'image-build':
-          return await imageBuild(bridged.detail as BuildStateDetail, d);
+          return await (await import('./routes/image-build.js')).imageBuild(bridged.detail as BuildStateDetail, d);
         case 'housekeeping':
-          await housekeeping(d, { budgetMs: housekeepingBudget(context) });
+          await (await import('./routes/housekeeping.js')).housekeeping(d, { budgetMs: housekeepingBudget(context) });
           return;
         default:
           d.log.error('unrecognised event; dropped', { source: (event as { source?: unknown }).source });

@@ -1,13 +1,11 @@
 import { createAppAuth } from '@octokit/auth-app';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
-import Bottleneck from 'bottleneck';
 import { lazy } from '../runtime/lazy.js';
 import type { Log } from '../runtime/logger.js';
 import type { GitHubAuth } from './github-auth.js';
+import { fleetRetry, type FleetRetryOptions } from './github-retry.js';
 
-const FleetOctokit = Octokit.plugin(retry, throttling);
+const FleetOctokit = Octokit.plugin(fleetRetry as never);
 export type FleetOctokit = InstanceType<typeof FleetOctokit>;
 
 export interface GitHubClientOptions {
@@ -16,7 +14,7 @@ export interface GitHubClientOptions {
   owner: string;
   repo: string;
   log: Log;
-  /** Base of plugin-retry's quadratic backoff for 5xx answers (1 s in AWS, less in tests). */
+  /** Base of the quadratic backoff for 5xx answers (1 s in AWS, less in tests). */
   retryBaseMs?: number;
 }
 
@@ -24,7 +22,7 @@ const MAX_RATE_LIMIT_RETRIES = 2;
 const MAX_RATE_LIMIT_WAIT_SECONDS = 20;
 
 /**
- * Octokit clients with retry (5xx) and throttling (rate limits), one per
+ * Octokit clients with retry (5xx) and rate-limit waits (github-retry.ts), one per
  * installation, built on first use and kept for the life of the Lambda.
  */
 export function createGitHubClients(options: GitHubClientOptions): (installationId?: number) => Promise<FleetOctokit> {
@@ -33,20 +31,20 @@ export function createGitHubClients(options: GitHubClientOptions): (installation
     baseUrl,
     userAgent: 'aws-runner-fleet',
     log: { debug: () => {}, info: () => {}, warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) },
-    retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451], retryAfterBaseValue: options.retryBaseMs ?? 1000 },
-    throttle: {
-      // One Lambda handles one event at a time: the default one-second spacing of
-      // writes would only delay launches, so writes are not spaced here.
-      write: new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 }),
-      onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+    // No Bottleneck (plugin-retry, plugin-throttling): its zero-delay timers cost every call ~15 ms; see github-retry.ts.
+    fleetRetry: {
+      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
+      retries: 3,
+      retryBaseMs: options.retryBaseMs ?? 1000,
+      onRateLimit: (retryAfter, request, retryCount) => {
         log.warn('GitHub rate limit reached', { retryAfter, method: request.method, url: request.url, retryCount });
         return retryCount < MAX_RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_SECONDS;
       },
-      onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+      onSecondaryRateLimit: (retryAfter, request, retryCount) => {
         log.warn('GitHub secondary rate limit reached', { retryAfter, method: request.method, url: request.url, retryCount });
         return retryCount < MAX_RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_SECONDS;
       },
-    },
+    } satisfies FleetRetryOptions,
   };
 
   if (auth.kind === 'pat') {
