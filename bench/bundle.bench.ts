@@ -74,8 +74,8 @@ sandbox.bus.registerFunction(FUNCTION_ARN, async (event) => {
   const detail = event.detail as { action?: string; runner?: { runnerId: string } };
   if (event['detail-type'] === 'workflow_job' && detail.action === 'queued' && detail.runner) queuedEvents.set(detail.runner.runnerId, event);
 });
-// NODE_OPTIONS as modules/control-plane sets it for the function (BENCH_NODE_OPTIONS to try others).
-const lambdaEnv = { ...process.env, ...sandbox.controlPlaneEnv, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--enable-source-maps', AWS_ACCESS_KEY_ID: 'sandbox', AWS_SECRET_ACCESS_KEY: 'sandbox', LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', NODE_NO_WARNINGS: '1' };
+// No NODE_OPTIONS, as modules/control-plane deploys the function (BENCH_NODE_OPTIONS to try some).
+const lambdaEnv = { ...process.env, ...sandbox.controlPlaneEnv, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '', AWS_ACCESS_KEY_ID: 'sandbox', AWS_SECRET_ACCESS_KEY: 'sandbox', LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', NODE_NO_WARNINGS: '1' };
 const repo = 'octo-org/octo-repo';
 let nextJobId = 5_000_000;
 

@@ -49,7 +49,6 @@ locals {
     JIT_KMS_KEY_ID         = var.kms_key_arn == null ? "" : var.kms_key_arn
     LOG_LEVEL              = var.log_level
     WEBHOOK_ALLOWED_CIDRS  = join(",", var.webhook_allowed_cidrs)
-    NODE_OPTIONS           = "--enable-source-maps"
   }
 }
 
