@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 // Run by control-plane.bench.ts in a fresh process: import the bundle, then
 // handle one signed queued webhook; prints how long each step took (and the CPU both used), as JSON.
-import { createHmac, randomUUID } from 'node:crypto';
+import { signedWebhookEvent } from './webhook-event.mjs';
 
 const [bundle, secret, jobId] = process.argv.slice(2);
 const t0 = performance.now();
@@ -13,20 +13,7 @@ const body = JSON.stringify({
   repository: { full_name: process.env.GITHUB_REPO },
   workflow_job: { id: Number(jobId), run_id: 1, run_attempt: 1, labels: ['self-hosted'], runner_name: null, conclusion: null },
 });
-const result = await handler({
-  version: '2.0',
-  routeKey: 'POST /webhook',
-  rawPath: '/webhook',
-  headers: {
-    'content-type': 'application/json',
-    'x-github-event': 'workflow_job',
-    'x-github-delivery': randomUUID(),
-    'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-  },
-  requestContext: { http: { method: 'POST', path: '/webhook' } },
-  body,
-  isBase64Encoded: false,
-});
+const result = await handler(signedWebhookEvent(body, secret));
 const handled = performance.now();
 const cpu = process.cpuUsage(cpu0);
 process.stdout.write(JSON.stringify({ importMs: imported - t0, firstEventMs: handled - imported, cpuMs: (cpu.user + cpu.system) / 1000, status: result.statusCode }));

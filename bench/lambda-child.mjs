@@ -1,33 +1,17 @@
 // Forked by bundle.bench.ts: plays the Lambda. Imports the built bundle once, then handles each
 // event the parent sends (a webhook payload to sign and wrap as API Gateway does, or a bus event)
 // and answers with the CPU and wall time this process spent in the handler.
-import { createHmac, randomUUID } from 'node:crypto';
+import { signedWebhookEvent } from './webhook-event.mjs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
 const [bundle, secret] = process.argv.slice(2);
 const { handler } = await import(pathToFileURL(bundle).href);
 
-function apiGatewayEvent(body) {
-  return {
-    version: '2.0',
-    routeKey: 'POST /webhook',
-    rawPath: '/webhook',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'workflow_job',
-      'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-    },
-    requestContext: { http: { method: 'POST', path: '/webhook' } },
-    body,
-    isBase64Encoded: false,
-  };
-}
 
 process.on('message', async ({ id, webhookBody, busEvent }) => {
   // The signed event is built before the clock starts: API Gateway hands the Lambda a ready event.
-  const event = webhookBody === undefined ? busEvent : apiGatewayEvent(webhookBody);
+  const event = webhookBody === undefined ? busEvent : signedWebhookEvent(webhookBody, secret);
   const startedAt = performance.timeOrigin + performance.now();
   const cpu = process.cpuUsage();
   const wall = performance.now();

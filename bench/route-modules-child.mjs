@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { createHmac, randomUUID } from 'node:crypto';
+import { signedWebhookEvent } from './webhook-event.mjs';
 
 const [bundle, secret, jobId, logFile] = process.argv.slice(2);
 register(new URL('./module-log-hooks.mjs', import.meta.url), { data: { logFile } });
@@ -17,20 +17,7 @@ const body = JSON.stringify({
   repository: { full_name: process.env.GITHUB_REPO },
   workflow_job: { id: Number(jobId), run_id: Number(jobId), run_attempt: 1, labels: ['self-hosted'], runner_name: null, conclusion: null },
 });
-const answer = await handler({
-  version: '2.0',
-  routeKey: 'POST /webhook',
-  rawPath: '/webhook',
-  headers: {
-    'content-type': 'application/json',
-    'x-github-event': 'workflow_job',
-    'x-github-delivery': randomUUID(),
-    'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-  },
-  requestContext: { http: { method: 'POST', path: '/webhook' } },
-  body,
-  isBase64Encoded: false,
-});
+const answer = await handler(signedWebhookEvent(body, secret));
 const afterIngress = loadedSoFar();
 process.once('message', async (event) => {
   let error;
