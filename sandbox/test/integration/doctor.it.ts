@@ -119,7 +119,7 @@ describe('ecsrunner doctor against the sandbox', () => {
   });
 
   it('names class sizes that are not Fargate sizes', async () => {
-    const ssm = new SSMClient({ endpoint: sandbox.endpoint, region: 'us-east-1' });
+    const ssm = new SSMClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const name = sandbox.controlPlaneEnv.CLASS_SIZES_PARAM!;
     const good = sandbox.ssm.parameters.get(name)!.value;
     await ssm.send(new PutParameterCommand({ Name: name, Value: '{"small":{"cpu":512,"memory":9999}}', Type: 'String', Overwrite: true }));
