@@ -226,10 +226,11 @@ run "ecs_fleet_least_privilege" {
   assert {
     condition = [for s in jsondecode(aws_iam_role_policy.runner_jit_config.policy).Statement : s if s.Effect == "Deny"] == [
       { Sid = "NoOtherWayToJitConfigs", Effect = "Deny", NotAction = ["ssm:GetParameter", "ssm:DeleteParameter"], Resource = "arn:aws:ssm:eu-west-1:123456789012:parameter/fleet/jit/*" },
-      { Sid = "NoListingOfJitConfigs", Effect = "Deny", Action = ["ssm:DescribeParameters"], Resource = "*" },
+      { Sid = "NoListingOfJitConfigs", Effect = "Deny", Action = ["ssm:DescribeParameters", "ssm:GetParametersByPath"], Resource = "*" },
+      { Sid = "NoFleetSecrets", Effect = "Deny", Action = ["ssm:*"], Resource = [for name in ["github-auth", "webhook-secret", "class-sizes", "fleet"] : "arn:aws:ssm:eu-west-1:123456789012:parameter/fleet/${name}"] },
       { Sid = "NoReadingOfRunnerTasks", Effect = "Deny", Action = ["ecs:DescribeTasks"], Resource = "arn:aws:ecs:eu-west-1:123456789012:task/fleet/*" },
     ]
-    error_message = "Whatever runner_task_policy_arns attach, a job may not list JIT parameters, read them another way, or read the fleet's tasks (their overrides name the parameters)."
+    error_message = "Whatever runner_task_policy_arns attach, a job may not list parameters by path or by name, read JIT parameters another way, read the fleet's own parameters, or read the fleet's tasks (their overrides name the parameters)."
   }
 
   assert {

@@ -92,10 +92,21 @@ resource "aws_iam_role_policy" "runner_jit_config" {
           Resource  = local.jit_parameters_arn
         },
         {
+          # GetParametersByPath is authorized on the path asked for, not on what it returns: a recursive
+          # read of /<prefix> or /<prefix>/jit would return every pending config, so it is denied everywhere
+          # (a runner never needs it), with DescribeParameters (no resource ARN; it lists names).
           Sid      = "NoListingOfJitConfigs"
           Effect   = "Deny"
-          Action   = ["ssm:DescribeParameters"]
-          Resource = "*" # DescribeParameters takes no resource ARN.
+          Action   = ["ssm:DescribeParameters", "ssm:GetParametersByPath"]
+          Resource = "*"
+        },
+        {
+          # The fleet's own parameters (control-plane module, and the root's descriptor): the GitHub credential,
+          # the webhook secret, the class sizes and the descriptor are not the jobs', whatever is attached.
+          Sid      = "NoFleetSecrets"
+          Effect   = "Deny"
+          Action   = ["ssm:*"]
+          Resource = [for name in ["github-auth", "webhook-secret", "class-sizes", "fleet"] : "arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:parameter/${var.name_prefix}/${name}"]
         },
         {
           Sid      = "NoReadingOfRunnerTasks"

@@ -12,6 +12,9 @@ import { readDeployment } from './deployment.mjs';
 import { mustDeny, requestsForCall, serviceRequests } from './iam-requests.mjs';
 
 export const DEFAULT_CALL_LOG = '.artifacts/control-plane-aws-calls.jsonl';
+// What an operator may attach to the runner role (runner_task_policy_arns), e.g. AWS's ReadOnlyAccess:
+// the role's own denies must still keep the fleet's secrets and the pending JIT configs out of reach.
+const BROAD_READ = { name: 'broad-read-access (as attached by an operator)', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ssm:Get*', 'ssm:Describe*', 'ssm:List*', 'ecs:Describe*', 'ecs:List*', 'kms:Decrypt'], Resource: '*' }] } };
 const IMAGE_BUILD_CALLS = new Set(['CodeBuild.StartBuild', 'CodeBuild.BatchGetBuilds', 'ECS.RegisterTaskDefinition', 'ECS.DescribeTaskDefinition']);
 
 export function readCallLog(file) {
@@ -127,7 +130,7 @@ export async function iamChecks({ state, callLog }) {
       if (result !== 'Allowed') findings.push(`${role.name} (${role.purpose}) cannot ${request.action} on ${request.resource} (${result}), which ${request.source} needs`);
     }
     for (const request of denials[key] ?? []) {
-      const result = await decide(role, request, d);
+      const result = await decide(request.withBroadRead ? { ...role, policies: [...role.policies, BROAD_READ] } : role, request, d);
       if (result === 'Allowed') findings.push(`${role.name} (${role.purpose}) may ${request.action} on ${request.resource}: it must not (${request.source})`);
     }
     const needed = new Set(allowed.map((r) => r.action.toLowerCase()));

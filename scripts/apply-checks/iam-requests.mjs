@@ -186,6 +186,9 @@ export function mustDeny(d) {
   const otherCluster = arn(d, 'ecs', 'cluster/someone-elses-cluster');
   const githubAuth = d.parameters.find((p) => p.name === d.env.GITHUB_AUTH_PARAM).arn;
   const deny = (action, resource, context = {}, why) => ({ action, resource, context, source: why });
+  // Denied even when the operator attaches broad read access to the runner role (runner_task_policy_arns).
+  const denyWithBroadRead = (action, resource, context, why) => ({ ...deny(action, resource, context, `${why}, even with broad read access attached`), withBroadRead: true });
+  const jitSample = d.env.JIT_PARAMETER_PATH ? arn(d, 'ssm', `parameter${d.env.JIT_PARAMETER_PATH}/runner-fleet-1/0123456789abcdef0123456789abcdef`) : undefined;
   const everyone = [
     deny('iam:CreateRole', arn(d, 'iam', 'role/escalate', { region: '' }), {}, 'no IAM writes'),
     deny('iam:AttachRolePolicy', d.roles.controlPlane.arn, {}, 'no IAM writes'),
@@ -229,11 +232,18 @@ export function mustDeny(d) {
       deny('iam:PassRole', d.roles.taskExecution.arn, { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }, 'pass the fleet\'s roles'),
       ...(d.env.JIT_PARAMETER_PATH
         ? [
-            // Other runners' configs wait on the same path: a job may take its own by name, never list them.
-            deny('ssm:GetParametersByPath', arn(d, 'ssm', `parameter${d.env.JIT_PARAMETER_PATH}`), {}, 'list the waiting JIT configs'),
-            deny('ssm:DescribeParameters', '*', {}, 'list the waiting JIT configs'),
-            deny('ssm:PutParameter', arn(d, 'ssm', `parameter${d.env.JIT_PARAMETER_PATH}/runner-fleet-1/0123456789abcdef0123456789abcdef`), {}, 'plant a JIT config'),
-            deny('ecs:DescribeTasks', arn(d, 'ecs', `task/${d.cluster.name}/0123456789abcdef0123456789abcdef`), ecsOnCluster(d), 'read other tasks\' overrides'),
+            // Other runners' configs wait on the same path: a job may take its own by name, never list
+            // or find them, even with broad read access attached (ReadOnlyAccess allows ssm:Get*):
+            // GetParametersByPath is authorized on the path asked for, so every parent path is tried.
+            ...[d.env.JIT_PARAMETER_PATH, d.env.JIT_PARAMETER_PATH.split('/').slice(0, -1).join('/')].map((path) =>
+              denyWithBroadRead('ssm:GetParametersByPath', arn(d, 'ssm', `parameter${path}`), {}, `list the waiting JIT configs from ${path}`),
+            ),
+            denyWithBroadRead('ssm:DescribeParameters', '*', {}, 'list the waiting JIT configs'),
+            denyWithBroadRead('ssm:GetParameters', jitSample, {}, 'read a JIT config in a batch'),
+            denyWithBroadRead('ssm:GetParameterHistory', jitSample, {}, 'read a JIT config\'s history'),
+            denyWithBroadRead('ecs:DescribeTasks', arn(d, 'ecs', `task/${d.cluster.name}/0123456789abcdef0123456789abcdef`), ecsOnCluster(d), 'read other tasks\' overrides'),
+            ...['GITHUB_AUTH_PARAM', 'WEBHOOK_SECRET_PARAM', 'CLASS_SIZES_PARAM'].map((setting) => denyWithBroadRead('ssm:GetParameter', d.parameters.find((p) => p.name === d.env[setting]).arn, {}, `the fleet's ${setting}`)),
+            deny('ssm:PutParameter', jitSample, {}, 'plant a JIT config'),
           ]
         : []),
       ...(d.key

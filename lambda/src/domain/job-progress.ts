@@ -1,6 +1,7 @@
 import { isOurRunnerName, isWaitingForLaunch, replacementIdFor, runnerIdFor, type RunnerRecord } from '@runner-fleet/core';
 import { MAX_REPLACEMENTS } from './stranded-jobs.js';
 import { fillFreeSlots } from './capacity.js';
+import { discardJitConfig } from './launch-runner.js';
 import type { Deps, WorkflowJobDetail } from './ports.js';
 
 /** in_progress: the runner GitHub gave the job is busy with it (it may not be the job's own runner). */
@@ -106,4 +107,7 @@ async function cancelReplacements(jobId: number, conclusion: string, deps: Deps)
 async function cancelWaiting(runner: RunnerRecord, conclusion: string, reason: string, deps: Deps): Promise<void> {
   const result = await deps.store.advance(runner.runnerId, 'cancelled', { conclusion, statusReason: reason });
   deps.log.info('job ended before pickup', { runnerId: runner.runnerId, cancelled: result.changed });
+  // A launch that failed ambiguously (RunTask timed out) may have stored its JIT config: no STOPPED
+  // event will come for a task that never started, and a cancelled record is never re-dispatched.
+  if (result.changed) await discardJitConfig(runner.runnerId, deps);
 }

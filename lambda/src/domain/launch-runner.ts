@@ -267,7 +267,8 @@ async function storeJitConfig(runnerId: string, jit: { githubRunnerId: number; e
 }
 
 /** Leftover JIT configs of a runner whose launch ended without a task; a failure is logged, the launch's outcome matters more. */
-async function discardJitConfig(runnerId: string, deps: Deps): Promise<void> {
+/** Deletes a runner's stored JIT config(s); a failure is logged, since the runner is unregistered anyway. */
+export async function discardJitConfig(runnerId: string, deps: Deps): Promise<void> {
   await deps.jitSecrets.discard(runnerId).catch((error: unknown) => deps.log.warn('could not delete the stored JIT config; its runner is unregistered, so the config no longer works', { error }));
 }
 
