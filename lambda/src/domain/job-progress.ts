@@ -1,7 +1,7 @@
 import { isOurRunnerName, isWaitingForLaunch, replacementIdFor, runnerIdFor, type RunnerRecord } from '@runner-fleet/core';
 import { MAX_REPLACEMENTS } from './stranded-jobs.js';
 import { fillFreeSlots } from './capacity.js';
-import { discardJitConfig } from './launch-runner.js';
+import { discardJitConfig } from './jit-config-cleanup.js';
 import type { Deps, WorkflowJobDetail } from './ports.js';
 
 /** in_progress: the runner GitHub gave the job is busy with it (it may not be the job's own runner). */

@@ -3,6 +3,7 @@ import { isTerminal, isWaitingForLaunch, StaleRecordError, type RecordRef } from
 import { CapacityError, LaunchRefusedError, RetryableError, ThrottledError, type Deps, type LaunchSpec, type QueuedRunner, type WorkflowJobDetail } from './ports.js';
 import { LAUNCH_BACKOFF_BASE_MS, retryLaunchLater, waitForSlot } from './capacity.js';
 import { resolveImage } from './resolve-image.js';
+import { discardJitConfig } from './jit-config-cleanup.js';
 
 /**
  * A JIT runner registered by a dispatch whose slot claim is younger than
@@ -267,10 +268,6 @@ async function storeJitConfig(runnerId: string, jit: { githubRunnerId: number; e
 }
 
 /** Leftover JIT configs of a runner whose launch ended without a task; a failure is logged, the launch's outcome matters more. */
-/** Deletes a runner's stored JIT config(s); a failure is logged, since the runner is unregistered anyway. */
-export async function discardJitConfig(runnerId: string, deps: Deps): Promise<void> {
-  await deps.jitSecrets.discard(runnerId).catch((error: unknown) => deps.log.warn('could not delete the stored JIT config; its runner is unregistered, so the config no longer works', { error }));
-}
 
 async function failLaunch(runnerId: string, reason: string, deps: Deps): Promise<void> {
   const result = await deps.store.advance(runnerId, 'failed', { statusReason: reason });
