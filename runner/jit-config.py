@@ -9,6 +9,7 @@ Exit codes: 0 ok; 78 the parameter cannot be used (missing, access denied, bad s
 import datetime
 import hashlib
 import hmac
+import http.client as http_client
 import json
 import os
 import sys
@@ -42,7 +43,7 @@ def http(request, timeout=5):
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
-    except (urllib.error.URLError, OSError) as error:
+    except (urllib.error.URLError, OSError, http_client.HTTPException) as error:
         raise Unavailable(f"{request.full_url}: {error}") from None
 
 
@@ -66,7 +67,7 @@ def credentials():
     status, body = http(request)
     if status != 200:
         raise (Unavailable if status >= 500 else Refused)(f"the credentials endpoint {url} answered {status}")
-    found = json.loads(body)
+    found = parse_json(body, f"the credentials endpoint {url}")
     if not found.get("AccessKeyId") or not found.get("SecretAccessKey"):
         raise Refused("the credentials endpoint answered without AccessKeyId/SecretAccessKey")
     return found
@@ -101,9 +102,22 @@ def signed(url, region, creds, target, payload):
     return urllib.request.Request(f"{parsed.scheme}://{parsed.netloc}{path}", data=payload, headers=headers, method="POST")
 
 
+def parse_json(raw, what):
+    """The answer's JSON object; a proxy's HTML page or a cut-off body is an answer worth retrying."""
+    try:
+        answer = json.loads(raw or b"{}")
+    except ValueError:
+        raise Unavailable(f"{what} answered with a body that is not JSON") from None
+    if not isinstance(answer, dict):
+        raise Unavailable(f"{what} answered with JSON that is not an object")
+    return answer
+
+
 def call(url, region, creds, target, body):
     status, raw = http(signed(url, region, creds, target, json.dumps(body).encode()))
-    answer = json.loads(raw or b"{}")
+    if status >= 500:
+        raise Unavailable(f"SSM {target} answered {status}")
+    answer = parse_json(raw, f"SSM {target} ({status})")
     if status == 200:
         return answer
     kind = str(answer.get("__type", "")).split("#")[-1]
@@ -135,7 +149,9 @@ def main():
     url = endpoint(region)
     try:
         creds = with_retries(credentials)
-        value = with_retries(lambda: call(url, region, creds, "GetParameter", {"Name": name, "WithDecryption": True}))["Parameter"]["Value"]
+        value = with_retries(lambda: call(url, region, creds, "GetParameter", {"Name": name, "WithDecryption": True})).get("Parameter", {}).get("Value")
+        if not isinstance(value, str) or not value:
+            raise Refused("GetParameter answered without a value")
         try:
             # Single use: gone before the listener starts, so nothing (a job step included) can read it again.
             with_retries(lambda: call(url, region, creds, "DeleteParameter", {"Name": name}))

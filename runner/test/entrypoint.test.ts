@@ -82,7 +82,7 @@ describe('runner/entrypoint.sh (with a stand-in run.sh; no Docker engine here)',
     let base: string;
     const stored = new Map<string, string>();
     const seen: Array<{ path: string; target?: string; body: string; headers: Record<string, string | string[] | undefined> }> = [];
-    const faults = { ssmUnavailable: false };
+    const faults = { ssmUnavailable: false, proxyPage: false };
 
     beforeAll(async () => {
       // The ECS container credentials endpoint and SSM's JSON 1.1 API, as far as the fetcher uses them.
@@ -98,6 +98,8 @@ describe('runner/entrypoint.sh (with a stand-in run.sh; no Docker engine here)',
           }
           const answer = (status: number, json: unknown) => void res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(json));
           if (faults.ssmUnavailable) return answer(503, { __type: 'InternalServerError', message: 'try later' });
+          // A proxy or VPC endpoint in the way answers with a page of its own, not SSM's JSON.
+          if (faults.proxyPage) return void res.writeHead(502, { 'content-type': 'text/html' }).end('<html><body>502 Bad Gateway</body></html>');
           const input = JSON.parse(body || '{}') as { Name?: string; WithDecryption?: boolean };
           const value = stored.get(input.Name ?? '');
           if (value === undefined) return answer(400, { __type: 'ParameterNotFound', message: '' });
@@ -199,6 +201,17 @@ describe('runner/entrypoint.sh (with a stand-in run.sh; no Docker engine here)',
       expect(out.stderr.match(/retrying/g)).toHaveLength(3);
       expect(existsSync(join(dir, 'started'))).toBe(false);
       expect(out.stdout + out.stderr).not.toContain(CONFIG);
+    }, SLOW_MS);
+
+    it('retries a gateway page that is not SSM\'s JSON (a proxy\'s 502), then exits 69, without a traceback', async () => {
+      stored.set(PARAMETER, CONFIG);
+      faults.proxyPage = true;
+      const dir = standIn('echo started > "$(dirname "$0")/started"');
+      const out = await start(dir).finally(() => (faults.proxyPage = false));
+      expect(out.status).toBe(69);
+      expect(out.stderr.match(/retrying/g)).toHaveLength(3);
+      expect(out.stderr).not.toContain('Traceback');
+      expect(existsSync(join(dir, 'started'))).toBe(false);
     }, SLOW_MS);
   });
 });
