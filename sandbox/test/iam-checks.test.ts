@@ -25,7 +25,7 @@ function neededStatements(): Statement[] {
   ];
 }
 
-function state(lambdaStatements: Statement[]) {
+function state(lambdaStatements: Statement[], envOverrides: Record<string, string> = {}) {
   const resource = (type: string, values: Record<string, unknown>) => ({ mode: 'managed', type, address: `${type}.x`, values });
   return {
     values: {
@@ -35,7 +35,7 @@ function state(lambdaStatements: Statement[]) {
             arn: `arn:aws:lambda:${R}:${A}:function:fleet`,
             function_name: 'fleet',
             role: role('fleet-control-plane'),
-            environment: [{ variables: { RUNNER_TABLE: 'fleet', CLASS_SIZES_PARAM: '/fleet/classes', GITHUB_AUTH_PARAM: '/fleet/github', WEBHOOK_SECRET_PARAM: '/fleet/secret', EVENT_BUS_NAME: 'fleet', ECS_CLUSTER: 'fleet', RUNNER_TASK_DEFINITION: 'fleet-runner' } }],
+            environment: [{ variables: { RUNNER_TABLE: 'fleet', CLASS_SIZES_PARAM: '/fleet/classes', GITHUB_AUTH_PARAM: '/fleet/github', WEBHOOK_SECRET_PARAM: '/fleet/secret', EVENT_BUS_NAME: 'fleet', ECS_CLUSTER: 'fleet', RUNNER_TASK_DEFINITION: 'fleet-runner', ECR_REPOSITORY_URL: `${A}.dkr.ecr.${R}.amazonaws.com/fleet`, ...envOverrides } }],
             logging_config: [{ log_group: '/aws/lambda/fleet' }],
           }),
           resource('aws_ecs_task_definition', {
@@ -64,7 +64,7 @@ function state(lambdaStatements: Statement[]) {
           ...['/fleet/classes', '/fleet/github', '/fleet/secret'].map((name) => resource('aws_ssm_parameter', { arn: arn('ssm', `parameter${name}`), name, type: 'SecureString' })),
           resource('aws_cloudwatch_event_bus', { arn: arn('events', 'event-bus/fleet'), name: 'fleet' }),
           resource('aws_ecs_cluster', { arn: arn('ecs', 'cluster/fleet'), name: 'fleet' }),
-          resource('aws_ecr_repository', { arn: arn('ecr', 'repository/fleet'), name: 'fleet' }),
+          resource('aws_ecr_repository', { arn: arn('ecr', 'repository/fleet'), name: 'fleet', repository_url: `${A}.dkr.ecr.${R}.amazonaws.com/fleet` }),
           resource('aws_sqs_queue', { arn: arn('sqs', 'fleet-dlq'), name: 'fleet-dlq' }),
         ],
       },
@@ -116,6 +116,10 @@ describe('IAM checks of recorded calls against applied policies', () => {
   it('name a must-deny sample a broad policy allows', async () => {
     const broad = neededStatements().map((s) => (Array.isArray(s.Action) && s.Action.includes('dynamodb:GetItem') ? { ...s, Resource: '*' } : s));
     await expect(iamChecks({ state: state(broad), callLog: callLog() })).rejects.toThrow(/may dynamodb:GetItem on arn:aws:dynamodb:eu-west-1:123456789012:table\/someone-elses-table/);
+  });
+
+  it('refuse a deployment whose Lambda environment names a table the module did not create', async () => {
+    await expect(iamChecks({ state: state(neededStatements(), { RUNNER_TABLE: 'typo-table' }), callLog: callLog() })).rejects.toThrow(/0 aws_dynamodb_table resources where the IAM checks expect the RUNNER_TABLE typo-table/);
   });
 
   it('refuse a recorded call on a resource that is none of the fleet\'s', async () => {

@@ -17,15 +17,16 @@ function parsePolicy(text, where) {
 export function readDeployment(state) {
   const managed = [...resourcesOf(state.values?.root_module)].filter((r) => r.mode === 'managed');
   const ofType = (type) => managed.filter((r) => r.type === type).map((r) => ({ address: r.address, ...r.values }));
-  const one = (type, predicate = () => true) => {
+  const one = (type, predicate = () => true, what = 'one') => {
     const found = ofType(type).filter(predicate);
-    if (found.length !== 1) throw new Error(`the applied state has ${found.length} ${type} resources where the IAM checks expect one`);
+    if (found.length !== 1) throw new Error(`the applied state has ${found.length} ${type} resources where the IAM checks expect ${what}`);
     return found[0];
   };
   const optional = (type) => ofType(type)[0];
 
   const lambda = one('aws_lambda_function');
-  const taskDefinition = one('aws_ecs_task_definition', (t) => t.family === lambda.environment[0].variables.RUNNER_TASK_DEFINITION);
+  const env = lambda.environment[0].variables;
+  const taskDefinition = one('aws_ecs_task_definition', (t) => t.family === env.RUNNER_TASK_DEFINITION, `the RUNNER_TASK_DEFINITION ${env.RUNNER_TASK_DEFINITION}`);
   const project = optional('aws_codebuild_project');
   const [, , , region, account] = lambda.arn.split(':');
   const roles = ofType('aws_iam_role');
@@ -60,7 +61,7 @@ export function readDeployment(state) {
   return {
     region,
     account,
-    env: lambda.environment[0].variables,
+    env,
     lambda: { arn: lambda.arn, logGroup: logGroup(lambda.logging_config?.[0]?.log_group ?? `/aws/lambda/${lambda.function_name}`) },
     roles: {
       controlPlane: role(lambda.role, 'control plane (Lambda)'),
@@ -68,12 +69,13 @@ export function readDeployment(state) {
       runnerTask: role(taskDefinition.task_role_arn, 'runner task'),
       ...(project ? { imageBuild: role(project.service_role, 'image build (CodeBuild)') } : {}),
     },
-    table: one('aws_dynamodb_table'),
+    // Each resource is the one the Lambda's environment names: a setting naming another would fail in AWS.
+    table: one('aws_dynamodb_table', (t) => t.name === env.RUNNER_TABLE, `the RUNNER_TABLE ${env.RUNNER_TABLE}`),
     parameters: ofType('aws_ssm_parameter'),
-    bus: one('aws_cloudwatch_event_bus'),
-    cluster: one('aws_ecs_cluster'),
+    bus: one('aws_cloudwatch_event_bus', (b) => b.name === env.EVENT_BUS_NAME, `the EVENT_BUS_NAME ${env.EVENT_BUS_NAME}`),
+    cluster: one('aws_ecs_cluster', (c) => c.name === env.ECS_CLUSTER || c.arn === env.ECS_CLUSTER, `the ECS_CLUSTER ${env.ECS_CLUSTER}`),
     taskDefinition,
-    repository: one('aws_ecr_repository'),
+    repository: one('aws_ecr_repository', (r) => r.repository_url === env.ECR_REPOSITORY_URL, `the ECR_REPOSITORY_URL ${env.ECR_REPOSITORY_URL}`),
     runnerLogGroup: runnerLogGroup ? logGroup(runnerLogGroup) : undefined,
     project: project ? { ...project, logGroup: logGroup(project.logs_config[0].cloudwatch_logs[0].group_name) } : undefined,
     queue: { ...queue, policy: queuePolicy ? parsePolicy(queuePolicy.policy, queuePolicy.address) : undefined },
