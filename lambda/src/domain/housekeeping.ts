@@ -164,9 +164,10 @@ async function redispatchLostQueued(deps: Deps, queued: RunnerRecord[], report: 
     try {
       if (count > MAX_REDISPATCHES) {
         const reason = `dispatch failed ${MAX_REDISPATCHES + 1} times over ${Math.round(((MAX_REDISPATCHES + 1) * QUEUED_REDISPATCH_MS) / 60000)} minutes; see the control plane's logs and dead-letter queue`;
-        await deps.store.transition(record, 'failed', { statusReason: reason });
         // A dispatch that died between storing the JIT config and RunTask left it behind; no task will take it.
+        // Deleted first: a failed delete leaves the record queued, so the next run tries again.
         await deps.jitSecrets.discard(record.runnerId);
+        await deps.store.transition(record, 'failed', { statusReason: reason });
         deps.metrics.count('LaunchFailures', 1, { reason: 'dispatch' });
         report.failedAfterRedispatches++;
         continue;
