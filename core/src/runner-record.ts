@@ -44,6 +44,10 @@ export interface RunnerRecord {
   billingEndedAt?: string;
   /** The task's ephemeral storage when ECS reports it (20 GiB is included in the price). */
   ephemeralStorageGiB?: number;
+  /** The GitHub delivery that queued the job; only records ingress wrote carry it, and its stream INSERT is their dispatch. */
+  deliveryId?: string;
+  /** The GitHub App installation the delivery named (GitHub App auth), for dispatch's GitHub calls. */
+  installationId?: number;
   version: number;
 }
 

@@ -62,6 +62,8 @@ export function runnerTableDefinition(tableName: string): CreateTableCommandInpu
 /** Delivery markers only need to outlive GitHub's redelivery window. */
 const DELIVERY_MARKER_TTL_SECONDS = 3 * 24 * 3600;
 
+const jobEndedKey = (jobId: number) => `ended#${jobId}`;
+
 export interface RunnerStoreOptions {
   tableName: string;
   /** Terminal records expire this many days after they end (DynamoDB TTL on expiresAt). */
@@ -236,25 +238,6 @@ export class RunnerStore {
     }
   }
 
-  /** Deletes a record only if it is still exactly as `ref` says (used to undo an ingress write). */
-  async deleteIfUnchanged(ref: RecordRef): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.options.tableName,
-          Key: { runnerId: ref.runnerId },
-          ConditionExpression: '#status = :status AND #version = :version',
-          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-          ExpressionAttributeValues: { ':status': ref.status, ':version': ref.version },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
   /**
    * Claims the build of `tag`: true for the caller that should start it. A tag
    * whose image went missing after a successful build can be claimed again; one
@@ -320,17 +303,37 @@ export class RunnerStore {
     });
   }
 
-  /** Records a webhook delivery id; false when it was seen before. */
-  async markDelivery(deliveryId: string): Promise<boolean> {
+  /**
+   * Records a webhook delivery id (`delivery#<id>`), with the update dispatch acts on: the
+   * item's stream INSERT is the hand-off (docs/design-notes.md "One write at ingress").
+   * False when it was seen before.
+   */
+  async markDelivery(deliveryId: string, update?: Record<string, unknown>): Promise<boolean> {
+    return this.putMarker({ runnerId: `delivery#${deliveryId}`, kind: 'delivery', ...(update ? { update } : {}) });
+  }
+
+  /**
+   * Records that job `jobId` ended (`ended#<jobId>`, kind "job-ended", TTL 3 days), with the
+   * `completed` update dispatch acts on. One per job (a re-run is a new job id), so it also
+   * de-duplicates `completed` deliveries, and a late `queued` finds the job ended.
+   * False when it was recorded before.
+   */
+  async markJobEnded(jobId: number, update: Record<string, unknown>): Promise<boolean> {
+    return this.putMarker({ runnerId: jobEndedKey(jobId), kind: 'job-ended', update });
+  }
+
+  /** Whether job `jobId` has an ended marker (a strongly consistent read). */
+  async jobEnded(jobId: number): Promise<boolean> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.options.tableName, Key: { runnerId: jobEndedKey(jobId) }, ConsistentRead: true, ProjectionExpression: 'runnerId' }));
+    return out.Item !== undefined;
+  }
+
+  private async putMarker(item: { runnerId: string; kind: string; update?: Record<string, unknown> }): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.options.tableName,
-          Item: {
-            runnerId: `delivery#${deliveryId}`,
-            kind: 'delivery',
-            expiresAt: Math.floor(this.now().getTime() / 1000) + DELIVERY_MARKER_TTL_SECONDS,
-          },
+          Item: { ...item, expiresAt: Math.floor(this.now().getTime() / 1000) + DELIVERY_MARKER_TTL_SECONDS },
           ConditionExpression: 'attribute_not_exists(runnerId)',
         }),
       );
@@ -368,11 +371,6 @@ export class RunnerStore {
       }
     }
     return served;
-  }
-
-  /** Forgets a delivery id (when the event it stood for could not be put on the bus). */
-  async forgetDelivery(deliveryId: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.options.tableName, Key: { runnerId: `delivery#${deliveryId}` } }));
   }
 
   /**

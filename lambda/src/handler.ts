@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, EventBridgeEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, DynamoDBBatchResponse, DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import type { Deps, WorkflowJobDetail } from './domain/ports.js';
 import type { TaskStateDetail } from './domain/task-state.js';
 import type { BuildStateDetail } from './domain/image-builds.js';
@@ -9,14 +9,15 @@ import { fromApiGateway, reply, toApiGateway } from './webhook/http.js';
 import { WORKFLOW_JOB_DETAIL_TYPE, WORKFLOW_JOB_SOURCE } from './domain/event-names.js';
 
 type AnyEventBridgeEvent = EventBridgeEvent<string, unknown>;
-export type ControlPlaneEvent = APIGatewayProxyEventV2 | AnyEventBridgeEvent;
+export type ControlPlaneEvent = APIGatewayProxyEventV2 | AnyEventBridgeEvent | DynamoDBStreamEvent;
 
-export type Route = 'ingress' | 'dispatch' | 'task-state' | 'image-build' | 'housekeeping' | 'unknown';
+export type Route = 'ingress' | 'stream' | 'dispatch' | 'task-state' | 'image-build' | 'housekeeping' | 'unknown';
 
 /** Recognises the event's shape; the handler holds no other logic. */
 export function routeOf(event: unknown): Route {
   const e = event as Record<string, unknown>;
   if (typeof e?.requestContext === 'object' && e.requestContext !== null && 'http' in e.requestContext) return 'ingress';
+  if (Array.isArray(e?.Records) && (e.Records[0] as { eventSource?: unknown } | undefined)?.eventSource === 'aws:dynamodb') return 'stream';
   if (e?.source === WORKFLOW_JOB_SOURCE && e['detail-type'] === WORKFLOW_JOB_DETAIL_TYPE) return 'dispatch';
   if (e?.source === 'aws.ecs' && e['detail-type'] === 'ECS Task State Change') return 'task-state';
   if (e?.source === 'aws.codebuild' && e['detail-type'] === 'CodeBuild Build State Change') return 'image-build';
@@ -36,12 +37,13 @@ function housekeepingBudget(context: Pick<Context, 'getRemainingTimeInMillis'> |
 /**
  * Builds the Lambda handler around a dependency loader (called once, on the
  * first event). Webhook errors become a generic 500 with details in the logs;
- * bus events rethrow so EventBridge/Lambda retry them.
+ * bus events rethrow so EventBridge/Lambda retry them; a stream batch answers
+ * which of its records failed (ReportBatchItemFailures).
  */
 export function createHandler(loadDeps: () => Promise<Deps>, fallbackLog: Log) {
   const getDeps = lazy(loadDeps);
 
-  return async function handler(event: ControlPlaneEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<APIGatewayProxyStructuredResultV2 | void> {
+  return async function handler(event: ControlPlaneEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<APIGatewayProxyStructuredResultV2 | DynamoDBBatchResponse | void> {
     const route = routeOf(event);
     if (route === 'ingress') {
       let log = fallbackLog;
@@ -62,7 +64,9 @@ export function createHandler(loadDeps: () => Promise<Deps>, fallbackLog: Log) {
     const bridged = event as AnyEventBridgeEvent;
     try {
       switch (route) {
-        // The bus routes load on their first event, so a webhook's cold start compiles only ingress.
+        // The stream and bus routes load on their first event, so a webhook's cold start compiles only ingress.
+        case 'stream':
+          return await (await import('./routes/stream.js')).streamDispatch(event as DynamoDBStreamEvent, d);
         case 'dispatch':
           return await (await import('./routes/dispatch.js')).dispatch(bridged.detail as WorkflowJobDetail, d);
         case 'task-state':

@@ -4,7 +4,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { parseGitHubAuth } from '../src/adapters/github-auth.js';
 import { createHandler, routeOf } from '../src/handler.js';
 import type { WorkflowJobDetail } from '../src/domain/ports.js';
-import { makeDeps, silentLog, startTable } from './support/fixtures.js';
+import { handoffOf } from '../src/domain/stream-handoff.js';
+import { makeDeps, silentLog, startTable, streamInsertsOf } from './support/fixtures.js';
 
 function apiEvent(body: string, headers: Record<string, string>, base64 = false): APIGatewayProxyEventV2 {
   return {
@@ -36,7 +37,7 @@ describe('handler', () => {
     expect(routeOf(null)).toBe('unknown');
   });
 
-  it('accepts a queued job delivered base64-encoded with mixed-case headers, and puts one event on the bus', async () => {
+  it('accepts a queued job delivered base64-encoded with mixed-case headers with one write, whose stream record is the hand-off', async () => {
     const published: WorkflowJobDetail[] = [];
     const deps = makeDeps(table.store, table.clock, { bus: { publish: async (d) => void published.push(d), publishAll: async (ds) => void published.push(...ds) } });
     const handler = createHandler(async () => deps, silentLog);
@@ -50,7 +51,11 @@ describe('handler', () => {
       apiEvent(body, { 'Content-Type': 'application/json', 'X-GitHub-Event': 'workflow_job', 'X-GitHub-Delivery': 'abc', 'X-Hub-Signature-256': await sign('secret', body) }, true),
     );
     expect(result).toEqual({ statusCode: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'accepted', runnerId: 'ecs-runner-4242' }) });
-    expect(published).toEqual([
+    // Nothing on the bus: the record's stream INSERT hands the job to dispatch.
+    expect(published).toEqual([]);
+    const stream = await streamInsertsOf(table.doc, ['ecs-runner-4242']);
+    expect(routeOf(stream)).toBe('stream');
+    expect(stream.Records.map(handoffOf)).toEqual([
       {
         action: 'queued',
         deliveryId: 'abc',

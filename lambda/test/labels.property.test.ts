@@ -3,10 +3,9 @@ import { sign } from '@octokit/webhooks-methods';
 import { parseClassSizes } from '@runner-fleet/core';
 import fc from 'fast-check';
 import { readConfig } from '../src/config.js';
-import type { WorkflowJobDetail } from '../src/domain/ports.js';
-import { dispatch } from '../src/routes/dispatch.js';
+import { streamDispatch } from '../src/routes/stream.js';
 import { ingress } from '../src/routes/ingress.js';
-import { FakeImages, makeDeps, startTable, validEnv } from './support/fixtures.js';
+import { FakeImages, makeDeps, startTable, streamInsertsOf, validEnv } from './support/fixtures.js';
 
 /**
  * Issue 14 (findings 2 and 3), fuzz-style: whatever class and image labels a
@@ -103,13 +102,12 @@ describe('labels from outside never reach RunTask unsized or from an unallowed r
       repository: { full_name: 'octo-org/octo-repo' },
       workflow_job: { id, run_id: id, run_attempt: 1, name: 'fuzz', workflow_name: 'CI', labels, runner_name: null, conclusion: null },
     });
-    const published: WorkflowJobDetail[] = [];
-    const withBus = { ...deps, bus: { publish: async (d: WorkflowJobDetail) => void published.push(d), publishAll: async (ds: WorkflowJobDetail[]) => void published.push(...ds) } };
     const response = await ingress(
       { headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`, 'x-hub-signature-256': await sign('secret', body), 'content-type': 'application/json' }, body: Buffer.from(body) },
-      withBus,
+      deps,
     );
-    for (const detail of published) await dispatch(detail, withBus);
+    // The record's stream INSERT is the hand-off to dispatch.
+    await streamDispatch(await streamInsertsOf(table.doc, [`ecs-runner-${id}`]), deps);
     return { status: response.statusCode, answer: response.body, runnerId: `ecs-runner-${id}` };
   }
 

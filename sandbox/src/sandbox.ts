@@ -14,6 +14,8 @@ import { RunnerStore, runnerTableDefinition } from '@runner-fleet/core/store';
 import { buildDeps, createHandler, createLogger } from '@runner-fleet/lambda';
 import { toApiGatewayEvent } from './api-gateway.js';
 import { createDynamoDb } from './aws/dynamodb.js';
+import { DynamoDbStreamSimulator } from './aws/dynamodb-stream.js';
+import { loadStreamMapping } from './stream-mapping.js';
 import { EcsSimulator } from './aws/ecs.js';
 import { EventBridgeSimulator } from './aws/eventbridge.js';
 import { ACCOUNT_ID, AwsError, decodeRequest, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
@@ -82,6 +84,8 @@ export interface Sandbox {
   ecr: EcrSimulator;
   codebuild: CodeBuildSimulator;
   bus: EventBridgeSimulator;
+  /** The runner table's stream and its event source mapping (the hand-off from ingress to dispatch). */
+  stream: DynamoDbStreamSimulator;
   github: GitHubSimulator;
   autopilot: Autopilot;
   webhooks: WebhookSender;
@@ -193,7 +197,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (flag(env.SANDBOX_DEFAULT_IMAGE, true)) ecr.push(repositoryName, controlPlaneEnv.RUNNER_IMAGE_TAG ?? 'latest');
   const codebuild = new CodeBuildSimulator(SANDBOX_REGION, bus, ecr, repositoryName, number(env, 'SANDBOX_BUILD_MS', 2000));
   if (controlPlaneEnv.IMAGE_BUILD_PROJECT) codebuild.projects.add(controlPlaneEnv.IMAGE_BUILD_PROJECT);
-  const sqs = new SqsSimulator(SANDBOX_REGION, `${FLEET_NAME_PREFIX}-dead-letter`, () => bus.deadLetters.length);
+  // The runner table's stream (NEW_IMAGE, as Terraform enables it): ingress's one write is the hand-off.
+  const stream = new DynamoDbStreamSimulator(SANDBOX_REGION, controlPlaneEnv.RUNNER_TABLE!, 'NEW_IMAGE', number(env, 'SANDBOX_RETRY_MS', 200));
+  dynamodb.onChange((change) => stream.append(change));
+  const sqs = new SqsSimulator(SANDBOX_REGION, `${FLEET_NAME_PREFIX}-dead-letter`, () => bus.deadLetters.length + stream.failures.length);
   const services = new Map<string, JsonService>([ecs.service(), ssm.service(), bus.service(), logs.service(), ecr.service(), codebuild.service(), sqs.service()].map((s) => [s.targetPrefix, s]));
   const useApp = (env.SANDBOX_GITHUB_AUTH ?? 'pat').toLowerCase() === 'app';
   const appKeys = useApp ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : undefined;
@@ -401,6 +408,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return run;
   };
   bus.registerFunction(FUNCTION_ARN, (event) => handler(event as never));
+  // The event source mapping (modules/control-plane/stream-mapping.json, as Terraform creates it); its on-failure destination is the dead-letter queue.
+  stream.map({ ...loadStreamMapping(), functionArn: FUNCTION_ARN, onFailure: (message) => void stream.failures.push(message) }, (event) => handler(event as never));
   handleWebhook = async (req, res, body) => {
     const result = (await handler(toApiGatewayEvent(req, body))) as { statusCode: number; headers?: Record<string, string>; body?: string };
     res.writeHead(result.statusCode, result.headers ?? {}).end(result.body ?? '');
@@ -475,6 +484,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ecr,
     codebuild,
     bus,
+    stream,
     github,
     autopilot,
     webhooks,
@@ -508,9 +518,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       let quietRounds = 0;
       // Quiet twice in a row: a delivery can schedule a timer that schedules a delivery.
       while (quietRounds < 2) {
-        if (Date.now() > deadline) throw new Error(`sandbox did not settle within ${timeoutMs} ms (bus ${bus.pending}, ecs ${ecs.pendingTransitions}, autopilot ${autopilot.busy})`);
-        await bus.whenIdle();
-        const quiet = bus.pending === 0 && ecs.pendingTransitions === 0 && codebuild.pending === 0 && !autopilot.busy && webhooks.inFlight === 0;
+        if (Date.now() > deadline) throw new Error(`sandbox did not settle within ${timeoutMs} ms (bus ${bus.pending}, stream ${stream.pending}, ecs ${ecs.pendingTransitions}, autopilot ${autopilot.busy})`);
+        await Promise.all([bus.whenIdle(), stream.whenIdle()]);
+        const quiet = bus.pending === 0 && stream.pending === 0 && ecs.pendingTransitions === 0 && codebuild.pending === 0 && !autopilot.busy && webhooks.inFlight === 0;
         quietRounds = quiet ? quietRounds + 1 : 0;
         await new Promise((resolve) => setTimeout(resolve, quiet ? 2 : 10));
       }
@@ -524,10 +534,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // Let running invocations and the bus's pending deliveries (and retries) end, up to a bound:
       // their AWS calls go through this server.
       const deadline = Date.now() + STOP_GRACE_MS;
-      while ((inFlight.size > 0 || bus.pending > 0 || autopilot.busy) && Date.now() < deadline) {
-        await Promise.race([Promise.allSettled([...inFlight, bus.whenIdle()]), new Promise((r) => setTimeout(r, 100))]);
+      while ((inFlight.size > 0 || bus.pending > 0 || stream.pending > 0 || autopilot.busy) && Date.now() < deadline) {
+        await Promise.race([Promise.allSettled([...inFlight, bus.whenIdle(), stream.whenIdle()]), new Promise((r) => setTimeout(r, 100))]);
       }
       bus.close();
+      stream.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,6 +1,4 @@
 import { classifyLabels, runnerIdFor, type RunnerRecord } from '@runner-fleet/core';
-import { dispatchEventFor } from '../domain/dispatch-event.js';
-import { recordJobEndedBeforeQueued } from '../domain/job-progress.js';
 import type { Deps, WorkflowJobDetail } from '../domain/ports.js';
 import { decodeUtf8, MAX_BODY_BYTES, parsePayload } from '../webhook/body.js';
 import { readDeliveryHeaders } from '../webhook/headers.js';
@@ -12,8 +10,10 @@ import { parseWorkflowJob, type WorkflowJobEvent } from '../webhook/workflow-job
 const HANDLED_ACTIONS = new Set(['queued', 'in_progress', 'completed']);
 
 /**
- * POST /webhook (DESIGN §8): verify, parse, filter, de-duplicate, and put one
- * event on the bus. The slow work (GitHub, ECS) happens in dispatch.
+ * POST /webhook (DESIGN §8): verify, parse, filter, de-duplicate, and make one
+ * conditional write. That write is the hand-off: its stream INSERT triggers
+ * dispatch, where the slow work (GitHub, ECS) happens (docs/design-notes.md
+ * "One write at ingress").
  */
 export async function ingress(request: WebhookRequest, deps: Deps): Promise<WebhookResponse> {
   const { headers, body } = request;
@@ -94,6 +94,8 @@ async function recordQueuedJob(
     createdAt: now,
     updatedAt: now,
     finishedAt: failure ? now : undefined,
+    deliveryId,
+    installationId: event.installationId,
     version: 1,
   };
   if (!(await store.create(record))) {
@@ -104,32 +106,23 @@ async function recordQueuedJob(
     deps.log.warn('job refused', { reason: failure });
     return reply.failed(runnerId, failure);
   }
-
-  const detail = dispatchEventFor(record, deliveryId, event.installationId);
-  try {
-    await deps.bus.publish(detail);
-  } catch (error) {
-    // Undo the record so GitHub's redelivery is not answered "duplicate" with no dispatch behind it.
-    await store.deleteIfUnchanged(record).catch((undoError: unknown) => deps.log.error('could not undo the queued record', { undoError }));
-    throw error;
-  }
   deps.log.info('job queued for dispatch', { runnerClass: record.runnerClass });
   return reply.accepted(runnerId);
 }
 
+/**
+ * in_progress / completed: one conditional PutItem of a marker that carries the update.
+ * `completed` is keyed by the job (it also tells a late `queued` that the job ended, so
+ * that one launches nothing); `in_progress` by the delivery.
+ */
 async function forwardJobUpdate(event: WorkflowJobEvent, deliveryId: string, deps: Deps): Promise<WebhookResponse> {
-  if (!(await deps.store.markDelivery(deliveryId))) return reply.duplicate();
-  // Before answering: a queued GitHub sends after this completed must find the job ended (DESIGN §4, job end
-  // before queued). The record stays even if the bus fails below: the job did end.
-  if (event.action === 'completed' && (await recordJobEndedBeforeQueued(event, deps))) {
-    deps.log.info('job ended before it was queued here; recorded so a late queued launches nothing');
-  }
-  try {
-    await deps.bus.publish({ action: event.action as WorkflowJobDetail['action'], deliveryId, repo: event.repo, installationId: event.installationId, job: event.job });
-  } catch (error) {
-    await deps.store.forgetDelivery(deliveryId).catch((undoError: unknown) => deps.log.error('could not undo the delivery marker', { undoError }));
-    throw error;
-  }
-  return reply.accepted();
+  const update: Omit<WorkflowJobDetail, 'runner'> = {
+    action: event.action as WorkflowJobDetail['action'],
+    deliveryId,
+    repo: event.repo,
+    ...(event.installationId ? { installationId: event.installationId } : {}),
+    job: event.job,
+  };
+  const recorded = event.action === 'completed' ? await deps.store.markJobEnded(event.job.id, update) : await deps.store.markDelivery(deliveryId, update);
+  return recorded ? reply.accepted() : reply.duplicate();
 }
-

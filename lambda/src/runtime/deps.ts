@@ -1,15 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseClassSizes, type LabelPolicy } from '@runner-fleet/core';
 import { RunnerStore } from '@runner-fleet/core/store';
-import { createEventPublisher } from '../adapters/event-bus.js';
 import { createFleetMetrics } from '../adapters/metrics.js';
 import { createJitSecrets } from '../adapters/jit-secrets.js';
 import { createParameterReader } from '../adapters/parameters.js';
 import { readConfig } from '../config.js';
-import type { Deps, GitHubRunners, RunnerImages, RunnerTasks } from '../domain/ports.js';
+import type { Deps, EventPublisher, GitHubRunners, RunnerImages, RunnerTasks } from '../domain/ports.js';
 import { deferred, lazy, namedExports } from './lazy.js';
 import type { Log } from './logger.js';
 
@@ -89,7 +87,12 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
     images,
     // Its own client: PutParameter allows only a few calls per second, so a burst retries longer, client-side paced.
     jitSecrets: createJitSecrets(new SSMClient({ ...clientConfig(env, 'SSM'), maxAttempts: 6, retryMode: 'adaptive' }), { path: config.jitParameterPath, kmsKeyId: config.jitKmsKeyId || undefined }),
-    bus: createEventPublisher(new EventBridgeClient(clientConfig(env, 'EVENTBRIDGE')), config.eventBusName),
+    // Only the fleet's own re-dispatches use the bus (GitHub's deliveries hand off through the table's stream).
+    bus: deferred<EventPublisher>(async () => {
+      const [{ createEventPublisher }, eventbridge] = await Promise.all([import('../adapters/event-bus.js'), import('@aws-sdk/client-eventbridge')]);
+      const { EventBridgeClient } = namedExports(eventbridge, 'EventBridgeClient');
+      return createEventPublisher(new EventBridgeClient(clientConfig(env, 'EVENTBRIDGE')), config.eventBusName);
+    }),
     webhookSecrets: async () => (await readParameter(config.webhookSecretParam)).split('\n').map((s) => s.trim()).filter(Boolean),
     labelPolicy,
     log,

@@ -2,7 +2,9 @@ import { afterEach, beforeEach } from '@jest/globals';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type RunnerRecord } from '@runner-fleet/core';
 import { RunnerStore, runnerTableDefinition } from '@runner-fleet/core/store';
 import dynalite from 'dynalite';
@@ -28,7 +30,7 @@ export const validEnv = {
 export const config = readConfig(validEnv);
 
 /** A real DynamoDB (dynalite, in memory) with the runner table, for one test file. */
-export async function startTable(): Promise<{ store: RunnerStore; stop: () => Promise<void>; clock: { now: Date } }> {
+export async function startTable(): Promise<{ store: RunnerStore; doc: DynamoDBDocumentClient; stop: () => Promise<void>; clock: { now: Date } }> {
   const server = dynalite({ createTableMs: 0 }) as Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
@@ -36,16 +38,17 @@ export async function startTable(): Promise<{ store: RunnerStore; stop: () => Pr
     new CreateTableCommand(runnerTableDefinition(config.runnerTable)),
   );
   const clock = { now: new Date('2026-11-28T10:00:00Z') };
-  const store = new RunnerStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), {
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const store = new RunnerStore(doc, {
     tableName: config.runnerTable,
     retentionDays: 30,
     now: () => clock.now,
   });
-  return { store, clock, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { store, doc, clock, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** A fresh table for every test of the calling describe block; `store` and `clock` are the running test's. */
-export function tablePerTest(): { readonly store: RunnerStore; readonly clock: { now: Date } } {
+export function tablePerTest(): { readonly store: RunnerStore; readonly doc: DynamoDBDocumentClient; readonly clock: { now: Date } } {
   let current: Awaited<ReturnType<typeof startTable>>;
   beforeEach(async () => {
     current = await startTable();
@@ -58,7 +61,36 @@ export function tablePerTest(): { readonly store: RunnerStore; readonly clock: {
     get clock() {
       return current.clock;
     },
+    get doc() {
+      return current.doc;
+    },
   };
+}
+
+let nextSequence = 10n ** 20n;
+
+/**
+ * The stream event the runner table's stream would carry for the INSERTs of `keys` (items as
+ * they stand now; missing keys are left out), in AWS's record shape with NEW_IMAGE, as the
+ * event source mapping hands it to the Lambda. Unit tests use it where the sandbox has a stream.
+ */
+export async function streamInsertsOf(doc: DynamoDBDocumentClient, keys: string[]): Promise<DynamoDBStreamEvent> {
+  const records: DynamoDBRecord[] = [];
+  for (const runnerId of keys) {
+    const { Item } = await doc.send(new GetCommand({ TableName: config.runnerTable, Key: { runnerId }, ConsistentRead: true }));
+    if (!Item) continue;
+    nextSequence++;
+    records.push({
+      eventID: `test-${nextSequence}`,
+      eventName: 'INSERT',
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: 'us-east-1',
+      dynamodb: { Keys: marshall({ runnerId }) as never, NewImage: marshall(Item, { removeUndefinedValues: true }) as never, SequenceNumber: nextSequence.toString(), SizeBytes: 100, StreamViewType: 'NEW_IMAGE' },
+      eventSourceARN: `arn:aws:dynamodb:us-east-1:123456789012:table/${config.runnerTable}/stream/2026-01-01T00:00:00.000`,
+    });
+  }
+  return { Records: records };
 }
 
 /** GitHub's runner endpoints, recorded; `registered` holds runners by name. */

@@ -1,7 +1,9 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Agent, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import dynalite from 'dynalite';
+import type { AttributeMap, ItemChange } from './dynamodb-stream.js';
 
 /** An item as it stands after a successful write, like a DynamoDB stream's NEW_IMAGE. */
 export interface ItemWrite {
@@ -9,54 +11,173 @@ export interface ItemWrite {
   item: Record<string, unknown>;
 }
 
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+
 /**
- * Real DynamoDB semantics from dynalite (in memory), served on the sandbox's
- * own port. Successful PutItem/UpdateItem writes are published as new images,
- * so the sandbox can show every transition (dynalite has no streams).
+ * Real DynamoDB semantics from dynalite (in memory), served on the sandbox's own port.
+ * dynalite has no streams, so this front records every successful write's change (the
+ * item before and after, read under a per-key lock, so changes of one key come out in
+ * the order they were made) for the stream simulator and for the sandbox's record watchers.
  */
 export function createDynamoDb() {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
   const listener = server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
-  const writeListeners: Array<(write: ItemWrite) => void> = [];
+  const changeListeners: Array<(change: ItemChange) => void> = [];
+  /** Key attribute names per table, learnt from CreateTable as it passes. */
+  const keySchemas = new Map<string, string[]>();
+  const locks = new Map<string, Promise<void>>();
+  const agent = new Agent({ keepAlive: true });
+  const listening = new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 
   function handle(req: IncomingMessage, res: ServerResponse, body: Buffer, operation: string): void {
-    // dynalite reads the request as a stream; hand it the bytes already read.
-    const replay = Object.assign(Readable.from([body]), { headers: req.headers, method: req.method, url: req.url }) as unknown as IncomingMessage;
-    if ((operation === 'PutItem' || operation === 'UpdateItem') && writeListeners.length > 0) tapWrite(res, body, operation);
-    listener(replay, res);
+    if (operation === 'CreateTable') learnKeySchema(body);
+    if (WRITES.has(operation) && changeListeners.length > 0) {
+      const keys = keysWritten(operation, body);
+      if (keys.length > 0) {
+        void withLocks(keys, () => recordChanges(req, res, body, keys)).catch(() => undefined);
+        return;
+      }
+    }
+    replay(req, res, body);
   }
 
-  function tapWrite(res: ServerResponse, body: Buffer, operation: string): void {
-    const chunks: Buffer[] = [];
-    const { write, end } = res;
-    res.write = function (chunk: unknown, ...rest: unknown[]) {
-      if (chunk) chunks.push(Buffer.from(chunk as string));
-      return (write as (...a: unknown[]) => boolean).call(res, chunk, ...rest);
-    } as typeof res.write;
-    res.end = function (chunk?: unknown, ...rest: unknown[]) {
-      if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as string));
-      return (end as (...a: unknown[]) => ServerResponse).call(res, chunk, ...rest);
-    } as typeof res.end;
-    res.once('finish', () => {
-      if (res.statusCode !== 200) return;
-      try {
-        const input = JSON.parse(body.toString('utf8')) as { TableName: string; Item?: Record<string, never> };
-        const image = operation === 'PutItem' ? input.Item : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Attributes?: Record<string, never> }).Attributes;
-        if (!image) return;
-        const write: ItemWrite = { table: input.TableName, item: unmarshall(image) };
-        for (const l of writeListeners) l(write);
-      } catch {
-        // Not a JSON write answer (e.g. an error body): nothing to publish.
-      }
+  function replay(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+    // dynalite reads the request as a stream; hand it the bytes already read.
+    const stream = Object.assign(Readable.from([body]), { headers: req.headers, method: req.method, url: req.url }) as unknown as IncomingMessage;
+    listener(stream, res);
+  }
+
+  async function recordChanges(req: IncomingMessage, res: ServerResponse, body: Buffer, keys: WrittenKey[]): Promise<void> {
+    let before: Array<AttributeMap | undefined>;
+    try {
+      before = await Promise.all(keys.map((k) => readItem(k)));
+    } catch {
+      return replay(req, res, body); // the write still happens; only its change is not known
+    }
+    const finished = new Promise<void>((resolve) => res.once('finish', resolve).once('close', resolve));
+    replay(req, res, body);
+    await finished;
+    if (res.statusCode !== 200) return;
+    const after = await Promise.all(keys.map((k) => readItem(k)));
+    keys.forEach((key, i) => {
+      const change: ItemChange = { table: key.table, keys: key.key, ...(before[i] ? { oldImage: before[i] } : {}), ...(after[i] ? { newImage: after[i] } : {}) };
+      for (const l of changeListeners) l(change);
     });
+  }
+
+  interface WrittenKey {
+    table: string;
+    key: AttributeMap;
+    id: string;
+  }
+
+  function keysWritten(operation: string, body: Buffer): WrittenKey[] {
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return []; // dynalite answers the malformed request itself
+    }
+    const keyOf = (table: unknown, item: unknown): WrittenKey | undefined => {
+      const names = typeof table === 'string' ? keySchemas.get(table) : undefined;
+      if (!names || typeof item !== 'object' || item === null) return undefined;
+      const key = Object.fromEntries(names.map((n) => [n, (item as AttributeMap)[n]])) as AttributeMap;
+      if (names.some((n) => key[n] === undefined)) return undefined;
+      return { table: table as string, key, id: `${table as string}|${JSON.stringify(names.map((n) => key[n]))}` };
+    };
+    const found: Array<WrittenKey | undefined> = [];
+    if (operation === 'PutItem') found.push(keyOf(input.TableName, input.Item));
+    else if (operation === 'UpdateItem' || operation === 'DeleteItem') found.push(keyOf(input.TableName, input.Key));
+    else if (operation === 'BatchWriteItem' && typeof input.RequestItems === 'object' && input.RequestItems !== null) {
+      for (const [table, requests] of Object.entries(input.RequestItems as Record<string, unknown>)) {
+        if (!Array.isArray(requests)) continue;
+        for (const r of requests as Array<{ PutRequest?: { Item?: unknown }; DeleteRequest?: { Key?: unknown } }>) found.push(keyOf(table, r?.PutRequest?.Item ?? r?.DeleteRequest?.Key));
+      }
+    }
+    const unique = new Map<string, WrittenKey>();
+    for (const k of found) if (k) unique.set(k.id, k);
+    return [...unique.values()];
+  }
+
+  function learnKeySchema(body: Buffer): void {
+    try {
+      const input = JSON.parse(body.toString('utf8')) as { TableName?: string; KeySchema?: Array<{ AttributeName: string; KeyType: string }> };
+      const names = (input.KeySchema ?? []).sort((a, b) => (a.KeyType === 'HASH' ? -1 : b.KeyType === 'HASH' ? 1 : 0)).map((k) => k.AttributeName);
+      if (input.TableName && names.length > 0) keySchemas.set(input.TableName, names);
+    } catch {
+      // Not JSON: dynalite refuses it.
+    }
+  }
+
+  /** Runs `fn` holding the locks of `keys`, taken in one order so two batch writes never deadlock. */
+  async function withLocks(keys: WrittenKey[], fn: () => Promise<void>): Promise<void> {
+    const ids = keys.map((k) => k.id).sort();
+    const previous = ids.map((id) => locks.get(id) ?? Promise.resolve());
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    for (const id of ids) locks.set(id, held);
+    await Promise.all(previous);
+    try {
+      await fn();
+    } finally {
+      release();
+      for (const id of ids) if (locks.get(id) === held) locks.delete(id);
+    }
+  }
+
+  /** The item as it stands (a strongly consistent GetItem on dynalite itself). */
+  async function readItem(key: WrittenKey): Promise<AttributeMap | undefined> {
+    const port = await listening;
+    const payload = JSON.stringify({ TableName: key.table, Key: key.key, ConsistentRead: true });
+    const text = await new Promise<string>((resolve, reject) => {
+      const r = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/',
+          agent,
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amz-target': 'DynamoDB_20120810.GetItem',
+            // dynalite wants a signature's shape, not a valid one.
+            authorization: 'AWS4-HMAC-SHA256 Credential=sandbox/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+            'x-amz-date': '20260101T000000Z',
+            'content-length': Buffer.byteLength(payload),
+          },
+        },
+        (answer) => {
+          const chunks: Buffer[] = [];
+          answer.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        },
+      );
+      r.once('error', reject);
+      r.end(payload);
+    });
+    return (JSON.parse(text) as { Item?: AttributeMap }).Item;
   }
 
   return {
     handle,
-    onWrite(listener: (write: ItemWrite) => void): () => void {
-      writeListeners.push(listener);
-      return () => writeListeners.splice(writeListeners.indexOf(listener), 1);
+    /** Every successful write's change, per key in write order (what a stream of the table carries). */
+    onChange(listener: (change: ItemChange) => void): () => void {
+      changeListeners.push(listener);
+      return () => void changeListeners.splice(changeListeners.indexOf(listener), 1);
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    onWrite(listener: (write: ItemWrite) => void): () => void {
+      const forward = ({ table, newImage }: ItemChange) => {
+        if (newImage) listener({ table, item: unmarshall(newImage as never) });
+      };
+      changeListeners.push(forward);
+      return () => void changeListeners.splice(changeListeners.indexOf(forward), 1);
+    },
+    close: async () => {
+      await listening;
+      agent.destroy();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
   };
 }

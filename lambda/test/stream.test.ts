@@ -1,0 +1,122 @@
+import { describe, expect, it } from '@jest/globals';
+import { sign } from '@octokit/webhooks-methods';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { handoffOf } from '../src/domain/stream-handoff.js';
+import { ingress } from '../src/routes/ingress.js';
+import { streamDispatch } from '../src/routes/stream.js';
+import { makeDeps, recordingBus, streamInsertsOf, tablePerTest } from './support/fixtures.js';
+
+/**
+ * The hand-off ingress's one write makes: the runner table's stream carries the INSERT
+ * of a queued record or of a job-update marker, and the stream route dispatches it.
+ * The table is real (dynalite); the stream records are the ones AWS would carry.
+ */
+describe('stream hand-off', () => {
+  const table = tablePerTest();
+  let nextJob = 7000;
+
+  async function deliver(action: 'queued' | 'in_progress' | 'completed', jobId: number, deps: ReturnType<typeof makeDeps>, extra: Record<string, unknown> = {}) {
+    const body = JSON.stringify({
+      action,
+      repository: { full_name: 'octo-org/octo-repo' },
+      workflow_job: { id: jobId, run_id: jobId, run_attempt: 1, name: 'build', workflow_name: 'CI', labels: ['self-hosted'], runner_name: null, conclusion: null, ...extra },
+    });
+    const deliveryId = `00000000-0000-4000-8000-${String(jobId).padStart(8, '0')}${action.slice(0, 4).padEnd(4, '0').replace(/[^0-9a-f]/g, 'a')}`;
+    const response = await ingress({ headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': deliveryId, 'x-hub-signature-256': await sign('secret', body), 'content-type': 'application/json' }, body: Buffer.from(body) }, deps);
+    return { response, deliveryId };
+  }
+
+  it('a queued delivery writes one record and puts nothing on the bus; its INSERT launches the runner', async () => {
+    const { bus, published } = recordingBus();
+    const deps = makeDeps(table.store, table.clock, { bus });
+    const jobId = nextJob++;
+    const { response } = await deliver('queued', jobId, deps);
+    expect(response.body).toEqual({ status: 'accepted', runnerId: `ecs-runner-${jobId}` });
+    expect(published).toEqual([]);
+    expect(deps.tasks.started.size).toBe(0);
+
+    const answer = await streamDispatch(await streamInsertsOf(table.doc, [`ecs-runner-${jobId}`]), deps);
+    expect(answer).toEqual({ batchItemFailures: [] });
+    expect([...deps.tasks.started.keys()]).toEqual([`ecs-runner-${jobId}`]);
+    expect((await table.store.get(`ecs-runner-${jobId}`))?.status).toBe('starting');
+  });
+
+  it('the same INSERT delivered twice (an at-least-once retry) starts one task', async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const jobId = nextJob++;
+    await deliver('queued', jobId, deps);
+    const stream = await streamInsertsOf(table.doc, [`ecs-runner-${jobId}`]);
+    await streamDispatch(stream, deps);
+    await streamDispatch(stream, deps);
+    expect(deps.tasks.started.size).toBe(1);
+    // The retry asks GitHub again and is told the runner exists: one registration.
+    expect(deps.github.registered.size).toBe(1);
+  });
+
+  it('in_progress and completed markers carry their update to dispatch; redeliveries are duplicates', async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const jobId = nextJob++;
+    await deliver('queued', jobId, deps);
+    await streamDispatch(await streamInsertsOf(table.doc, [`ecs-runner-${jobId}`]), deps);
+    const started = await deliver('in_progress', jobId, deps, { runner_name: `ecs-runner-${jobId}` });
+    expect(started.response.body).toEqual({ status: 'accepted' });
+    expect((await deliver('in_progress', jobId, deps, { runner_name: `ecs-runner-${jobId}` })).response.body).toEqual({ status: 'duplicate' });
+    await streamDispatch(await streamInsertsOf(table.doc, [`delivery#${started.deliveryId}`]), deps);
+    expect((await table.store.get(`ecs-runner-${jobId}`))?.status).toBe('busy');
+
+    const ended = await deliver('completed', jobId, deps, { runner_name: `ecs-runner-${jobId}`, conclusion: 'success' });
+    expect(ended.response.body).toEqual({ status: 'accepted' });
+    // A completed redelivered with another delivery id is still the same job's end.
+    const again = await deliver('completed', jobId, deps, { runner_name: `ecs-runner-${jobId}`, conclusion: 'success', steps: [] });
+    expect(again.response.body).toEqual({ status: 'duplicate' });
+    await streamDispatch(await streamInsertsOf(table.doc, [`ended#${jobId}`]), deps);
+    const record = await table.store.get(`ecs-runner-${jobId}`);
+    expect(record?.status).toBe('completed');
+    expect(record?.conclusion).toBe('success');
+  });
+
+  it('a queued whose completed arrived first is accepted but launches nothing', async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const jobId = nextJob++;
+    // completed is written first; its stream record has not been dispatched when queued arrives.
+    await deliver('completed', jobId, deps, { conclusion: 'cancelled' });
+    const queued = await deliver('queued', jobId, deps);
+    expect(queued.response.body).toEqual({ status: 'accepted', runnerId: `ecs-runner-${jobId}` });
+    await streamDispatch(await streamInsertsOf(table.doc, [`ecs-runner-${jobId}`, `ended#${jobId}`]), deps);
+    expect(deps.tasks.started.size).toBe(0);
+    expect((await table.store.get(`ecs-runner-${jobId}`))?.status).toBe('cancelled');
+  });
+
+  it('a failed record is reported with every record after it, and the ones before stay done', async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const jobs = [nextJob++, nextJob++, nextJob++];
+    for (const jobId of jobs) await deliver('queued', jobId, deps);
+    const stream = await streamInsertsOf(table.doc, jobs.map((j) => `ecs-runner-${j}`));
+    // The second job's registration fails (GitHub answers 502 past its retries); the third is not tried in this batch.
+    const generate = deps.github.generateJitConfig.bind(deps.github);
+    let calls = 0;
+    deps.github.generateJitConfig = async (input) => {
+      calls++;
+      if (calls === 2) throw new Error('GitHub answered 502 Bad Gateway');
+      return generate(input);
+    };
+    const answer = await streamDispatch(stream, deps);
+    const sequence = (r: DynamoDBRecord) => r.dynamodb!.SequenceNumber!;
+    expect(answer.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(stream.Records.slice(1).map(sequence));
+    expect([...deps.tasks.started.keys()]).toEqual([`ecs-runner-${jobs[0]}`]);
+  });
+
+  it('skips records that are no hand-off (a record without a delivery, a MODIFY) without failing the batch', async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const jobId = nextJob++;
+    await deliver('queued', jobId, deps);
+    const stream = await streamInsertsOf(table.doc, [`ecs-runner-${jobId}`]);
+    const modified = { ...stream.Records[0]!, eventName: 'MODIFY' as const };
+    expect(handoffOf(modified)).toEqual({ skipped: 'a MODIFY record is no hand-off' });
+    const withoutDelivery = structuredClone(stream.Records[0]!);
+    delete withoutDelivery.dynamodb!.NewImage!.deliveryId;
+    expect(handoffOf(withoutDelivery)).toHaveProperty('skipped');
+    expect(await streamDispatch({ Records: [modified, withoutDelivery] }, deps)).toEqual({ batchItemFailures: [] });
+    expect(deps.tasks.started.size).toBe(0);
+  });
+});
