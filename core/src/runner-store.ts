@@ -322,10 +322,14 @@ export class RunnerStore {
     return this.putMarker({ runnerId: jobEndedKey(jobId), kind: 'job-ended', update });
   }
 
-  /** Whether job `jobId` has an ended marker (a strongly consistent read). */
-  async jobEnded(jobId: number): Promise<boolean> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.options.tableName, Key: { runnerId: jobEndedKey(jobId) }, ConsistentRead: true, ProjectionExpression: 'runnerId' }));
-    return out.Item !== undefined;
+  /** Job `jobId`'s ended marker, with the conclusion its `completed` carried; undefined while the job has not ended (a strongly consistent read). */
+  async jobEnded(jobId: number): Promise<{ conclusion: string } | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.options.tableName, Key: { runnerId: jobEndedKey(jobId) }, ConsistentRead: true, ProjectionExpression: 'runnerId, #u.#j.#c', ExpressionAttributeNames: { '#u': 'update', '#j': 'job', '#c': 'conclusion' } }),
+    );
+    if (!out.Item) return undefined;
+    const conclusion = (out.Item as { update?: { job?: { conclusion?: unknown } } }).update?.job?.conclusion;
+    return { conclusion: typeof conclusion === 'string' && conclusion !== '' ? conclusion : 'unknown' };
   }
 
   private async putMarker(item: { runnerId: string; kind: string; update?: Record<string, unknown> }): Promise<boolean> {

@@ -91,7 +91,7 @@ export interface Sandbox {
   webhooks: WebhookSender;
   store: RunnerStore;
   /** DynamoDB fault injection: the next N UpdateItem calls on runner records answer 500 (the DynamoDB client makes 4 attempts per call). */
-  dynamoFaults: { updateItemFailures: number };
+  dynamoFaults: { updateItemFailures: number; putItemFailures: number };
   /** Every runner record in the table (a full scan). */
   allRecords(): Promise<RunnerRecord[]>;
   /** Runs the control plane's scheduled housekeeping once, as the one-minute schedule would. */
@@ -105,6 +105,12 @@ export interface Sandbox {
   /** With SANDBOX_RECORD_REQUESTS=1: every AWS and GitHub API request the simulators received, with the answer. */
   requests: RecordedExchange[];
   resetCounters(): void;
+  /** Resolves once neither the bus nor the stream holds an event or record to deliver (tasks may still be starting). */
+  dispatchIdle(): Promise<void>;
+  /** Everything the dead-letter queue received: events the bus gave up on and the stream mapping's on-failure records. */
+  deadLetters(): unknown[];
+  /** Lambda invocations that failed (threw, or reported failed records), from the bus and the stream. */
+  failedInvocations(): number;
   /** Resolves once no event, task transition, job or webhook is in flight. */
   settle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -121,6 +127,12 @@ export interface RecordedExchange {
 function updatesRunnerRecord(body: Buffer): boolean {
   const key = (JSON.parse(body.toString('utf8')) as { Key?: { runnerId?: { S?: string } } }).Key?.runnerId?.S ?? '';
   return !key.includes('#');
+}
+
+/** True for a PutItem of a runner record (ingress's one write for a queued job), not of a marker. */
+function putsRunnerRecord(body: Buffer): boolean {
+  const key = (JSON.parse(body.toString('utf8')) as { Item?: { runnerId?: { S?: string } } }).Item?.runnerId?.S ?? '';
+  return key !== '' && !key.includes('#');
 }
 
 /** The `action` of a delivery's payload (JSON or form-encoded), when it has one. */
@@ -176,7 +188,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const awsCalls: Record<string, number> = {};
   const requests: RecordedExchange[] = [];
   const recordRequests = flag(env.SANDBOX_RECORD_REQUESTS, false);
-  const dynamoFaults = { updateItemFailures: 0 };
+  const dynamoFaults = { updateItemFailures: 0, putItemFailures: 0 };
 
   const bus = new EventBridgeSimulator(SANDBOX_REGION, { maxAttempts: 3, retryBaseMs: number(env, 'SANDBOX_RETRY_MS', 200) });
   const ecs = new EcsSimulator(SANDBOX_REGION, bus, { taskStartMs: number(env, 'SANDBOX_TASK_START_MS', 500) });
@@ -254,6 +266,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (prefix!.startsWith('DynamoDB_')) {
         if (operation === 'UpdateItem' && dynamoFaults.updateItemFailures > 0 && updatesRunnerRecord(body)) {
           dynamoFaults.updateItemFailures--;
+          return sendAwsError(res, new AwsError('InternalServerError', 'Internal server error (injected by the sandbox)', 500));
+        }
+        if (operation === 'PutItem' && dynamoFaults.putItemFailures > 0 && putsRunnerRecord(body)) {
+          dynamoFaults.putItemFailures--;
           return sendAwsError(res, new AwsError('InternalServerError', 'Internal server error (injected by the sandbox)', 500));
         }
         return dynamodb.handle(req, res, body, operation);
@@ -509,6 +525,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return records;
     },
     resetCounters,
+    async dispatchIdle() {
+      // A write's answer can be out before its change is in the stream: wait for the change, then its delivery.
+      do {
+        await dynamodb.whenRecorded();
+        await Promise.all([bus.whenIdle(), stream.whenIdle()]);
+      } while (bus.pending > 0 || stream.pending > 0);
+    },
+    deadLetters: () => [...bus.deadLetters, ...stream.failures],
+    failedInvocations: () => bus.failedAttempts + stream.invocations.failed,
     onRecordWrite: (listener) =>
       dynamodb.onWrite(({ table, item }) => {
         if (table === controlPlaneEnv.RUNNER_TABLE && typeof item.status === 'string' && item.kind === undefined) listener(item as unknown as RunnerRecord);
@@ -519,6 +544,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // Quiet twice in a row: a delivery can schedule a timer that schedules a delivery.
       while (quietRounds < 2) {
         if (Date.now() > deadline) throw new Error(`sandbox did not settle within ${timeoutMs} ms (bus ${bus.pending}, stream ${stream.pending}, ecs ${ecs.pendingTransitions}, autopilot ${autopilot.busy})`);
+        await dynamodb.whenRecorded();
         await Promise.all([bus.whenIdle(), stream.whenIdle()]);
         const quiet = bus.pending === 0 && stream.pending === 0 && ecs.pendingTransitions === 0 && codebuild.pending === 0 && !autopilot.busy && webhooks.inFlight === 0;
         quietRounds = quiet ? quietRounds + 1 : 0;

@@ -32,8 +32,12 @@ export async function streamDispatch(event: DynamoDBStreamEvent, deps: Deps): Pr
 
 /** A `queued` whose job already ended (its `completed` arrived first) launches nothing. */
 async function dispatchHandoff(detail: WorkflowJobDetail, deps: Deps): Promise<void> {
-  if (detail.action === 'queued' && detail.runner && (await deps.store.jobEnded(detail.job.id))) {
-    const result = await deps.store.advance(detail.runner.runnerId, 'cancelled', { statusReason: `job ${detail.job.id} ended before its queued delivery was dispatched; no runner launched` });
+  const ended = detail.action === 'queued' && detail.runner ? await deps.store.jobEnded(detail.job.id) : undefined;
+  if (ended && detail.runner) {
+    const result = await deps.store.advance(detail.runner.runnerId, 'cancelled', {
+      conclusion: ended.conclusion,
+      statusReason: `job ${detail.job.id} ended (${ended.conclusion}) before its queued delivery was dispatched; no runner launched`,
+    });
     deps.log.info('queued job had already ended; nothing launched', { cancelled: result.changed });
     return;
   }

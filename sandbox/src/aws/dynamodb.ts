@@ -26,6 +26,9 @@ export function createDynamoDb() {
   /** Key attribute names per table, learnt from CreateTable as it passes. */
   const keySchemas = new Map<string, string[]>();
   const locks = new Map<string, Promise<void>>();
+  /** Writes whose change is not yet handed to the listeners (their answer may already be out). */
+  let recording = 0;
+  const recordedWaiters: Array<() => void> = [];
   const agent = new Agent({ keepAlive: true });
   const listening = new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 
@@ -34,7 +37,12 @@ export function createDynamoDb() {
     if (WRITES.has(operation) && changeListeners.length > 0) {
       const keys = keysWritten(operation, body);
       if (keys.length > 0) {
-        void withLocks(keys, () => recordChanges(req, res, body, keys)).catch(() => undefined);
+        recording++;
+        void withLocks(keys, () => recordChanges(req, res, body, keys))
+          .catch(() => undefined)
+          .finally(() => {
+            if (--recording === 0) recordedWaiters.splice(0).forEach((resolve) => resolve());
+          });
         return;
       }
     }
@@ -159,6 +167,10 @@ export function createDynamoDb() {
 
   return {
     handle,
+    /** Resolves once every write received so far has its change handed to the listeners (the stream). */
+    whenRecorded(): Promise<void> {
+      return recording === 0 ? Promise.resolve() : new Promise((resolve) => recordedWaiters.push(resolve));
+    },
     /** Every successful write's change, per key in write order (what a stream of the table carries). */
     onChange(listener: (change: ItemChange) => void): () => void {
       changeListeners.push(listener);

@@ -31,7 +31,7 @@ describe('the MAX_RUNNERS cap', () => {
     sandbox = await startTestSandbox({ MAX_RUNNERS: '1', SANDBOX_JOB_MS: '300' });
     const active = watchActive(sandbox);
     const [a, b] = await Promise.all([sandbox.autopilot.queueJob(['self-hosted']), sandbox.autopilot.queueJob(['self-hosted'])]);
-    await sandbox.bus.whenIdle();
+    await sandbox.dispatchIdle();
     const records = await Promise.all([a, b].map((j) => sandbox!.store.get(`ecs-runner-${j.id}`)));
     expect(records.filter((r) => r?.status === 'queued' && r.retryAt)).toHaveLength(1);
     expect(sandbox.ecs.tasksStarted).toBe(1);
@@ -140,7 +140,7 @@ describe('faults on the way to a task', () => {
   it('keeps a job queued through 2 minutes of GitHub outage, with no slot held, and launches it once GitHub is back', async () => {
     const { s, runnerId } = await queueDuringGitHubOutage(120_000);
     // Octokit's retries, then the event's retries, all met the outage: the event is dead-lettered, the job stays queued.
-    expect(s.bus.deadLetters).toHaveLength(1);
+    expect(s.deadLetters()).toHaveLength(1);
     expect((await s.store.get(runnerId))?.status).toBe('queued');
     expect((await s.store.capacity.holders()).size).toBe(0);
     expect(s.ecs.tasksStarted).toBe(0);
@@ -162,7 +162,7 @@ describe('faults on the way to a task', () => {
     }
     expect(await s.store.get(runnerId)).toMatchObject({ status: 'failed', redispatches: 3 });
     expect((await s.store.get(runnerId))?.statusReason).toMatch(/^dispatch failed 4 times/);
-    expect(s.bus.deadLetters).toHaveLength(4);
+    expect(s.deadLetters()).toHaveLength(4);
   }, 60_000 * TIME_SCALE);
 
   it('records a RUNNING event that arrives before the record is starting, and the dispatch keeps it', async () => {

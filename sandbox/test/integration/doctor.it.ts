@@ -207,10 +207,10 @@ describe('ecsrunner doctor against the sandbox', () => {
     } finally {
       sandbox.github.faults.downUntil = 0;
     }
-    expect(sandbox.bus.deadLetters.length).toBeGreaterThan(0);
+    expect(sandbox.deadLetters().length).toBeGreaterThan(0);
     const run = await doctor(sandbox);
     expect(run.code).toBe(1);
-    expect(run.byCheck('dead-letter-queue')).toMatchObject({ status: 'FAIL', message: expect.stringMatching(new RegExp(`^${sandbox.bus.deadLetters.length} events? in the dead-letter queue`)) });
+    expect(run.byCheck('dead-letter-queue')).toMatchObject({ status: 'FAIL', message: expect.stringMatching(new RegExp(`^${sandbox.deadLetters().length} events? in the dead-letter queue`)) });
     // The Lambda's log group holds what the real control plane logged at ERROR meanwhile.
     expect(run.byCheck('lambda-errors')).toMatchObject({ status: 'FAIL' });
     expect(run.byCheck('lambda-errors')!.details!.count as number).toBeGreaterThan(errorsBefore);

@@ -17,7 +17,7 @@ describe('housekeeping', () => {
     const id = nextJobId();
     await s.webhooks.send('workflow_job', workflowJobPayload('queued', repo, { id, runId: id, labels: ['self-hosted'] }));
     // A task that never starts keeps its start pending: then wait only for the events.
-    await (settle ? s.settle() : s.bus.whenIdle());
+    await (settle ? s.settle() : s.dispatchIdle());
     return `ecs-runner-${id}`;
   };
 
@@ -106,7 +106,7 @@ describe('housekeeping', () => {
     expect((await sandbox.store.get(runnerId))?.status).toBe('starting');
     await backdate(sandbox, runnerId, ['updatedAt'], 11);
     await sandbox.runHousekeeping();
-    await sandbox.bus.whenIdle();
+    await sandbox.dispatchIdle();
     expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'failed', statusReason: 'task did not reach RUNNING within 10 minutes' });
     expect(sandbox.ecs.liveTasks()).toEqual([]);
     expect(sandbox.github.findRunnerByName(runnerId)).toBeUndefined();

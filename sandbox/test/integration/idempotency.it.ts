@@ -52,7 +52,7 @@ describe('exactly one task per job', () => {
     const id = nextJobId();
     const runnerName = `ecs-runner-${id}`;
     await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, job(id)));
-    await sandbox.bus.whenIdle();
+    await sandbox.dispatchIdle();
     expect((await sandbox.store.get(runnerName))?.status).toBe('starting');
 
     const started = await sandbox.webhooks.send('workflow_job', workflowJobPayload('in_progress', repo, job(id, { runnerName })));
@@ -81,7 +81,7 @@ describe('exactly one task per job', () => {
     await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, job(id)));
     await sandbox.settle();
 
-    expect(sandbox.bus.failedAttempts).toBe(1);
+    expect(sandbox.failedInvocations()).toBe(1);
     expect(sandbox.ecs.tasksStarted).toBe(1);
     expect(sandbox.awsCalls['ECS.ListTasks']).toBe(1);
     const record = await sandbox.store.get(`ecs-runner-${id}`);
@@ -98,7 +98,7 @@ describe('exactly one task per job', () => {
     await sandbox.settle();
     expect((await sandbox.store.get(`ecs-runner-${id}`))?.status).toBe('idle');
     expect(sandbox.ecs.tasksStarted).toBe(1);
-    expect(sandbox.bus.deadLetters).toEqual([]);
+    expect(sandbox.deadLetters()).toEqual([]);
   });
 
   it('backs off after RunTask throttling outlasts the SDK retries, then starts one task', async () => {
@@ -116,7 +116,7 @@ describe('exactly one task per job', () => {
     await expireBackoff(sandbox, runnerId);
     await sandbox.runHousekeeping();
     await sandbox.settle();
-    expect(sandbox.bus.failedAttempts).toBe(0);
+    expect(sandbox.failedInvocations()).toBe(0);
     expect(sandbox.ecs.tasksStarted).toBe(1);
     expect((await sandbox.store.get(runnerId))?.status).toBe('idle');
     // The throttled attempt's registration was removed; the retry registered once more.
@@ -131,7 +131,7 @@ describe('exactly one task per job', () => {
     const id = nextJobId();
     await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, job(id)));
     await sandbox.settle();
-    expect(sandbox.bus.failedAttempts).toBe(0);
+    expect(sandbox.failedInvocations()).toBe(0);
     expect(sandbox.ecs.tasksStarted).toBe(1);
     expect((await sandbox.store.get(`ecs-runner-${id}`))?.status).toBe('idle');
   });

@@ -105,7 +105,7 @@ describe("a runner's JIT config", () => {
   it('is in no event on any bus (ECS task state changes included) and no dead letter', () => {
     expect(sandbox.bus.history.some((h) => h.event['detail-type'] === 'ECS Task State Change')).toBe(true);
     expect(leaks(JSON.stringify(sandbox.bus.history))).toEqual([]);
-    expect(leaks(JSON.stringify(sandbox.bus.deadLetters))).toEqual([]);
+    expect(leaks(JSON.stringify(sandbox.deadLetters()))).toEqual([]);
   });
 
   it("is in none of the control plane's log lines, nor the runner's", () => {

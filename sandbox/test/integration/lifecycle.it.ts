@@ -51,7 +51,7 @@ describe('a job from queued to completed', () => {
     expect(Object.fromEntries(task.tags.map((t) => [t.key, t.value]))).toEqual({ runnerId, repo: 'octo-org/octo-repo', jobId: String(job.id), runId: String(job.runId) });
     // The ephemeral runner is gone from GitHub once its job is done.
     expect(sandbox.github.runners.size).toBe(0);
-    expect(sandbox.bus.deadLetters).toEqual([]);
+    expect(sandbox.deadLetters()).toEqual([]);
   });
 
   it('launches a spot class on Fargate Spot', async () => {
@@ -95,7 +95,7 @@ describe('a job from queued to completed', () => {
     expect(sandbox.ecs.tasksStarted).toBe(1);
     expect((await sandbox.store.get(runnerId))?.status).toBe('idle');
     expect(sandbox.github.runners.size).toBe(1);
-    expect(sandbox.bus.deadLetters).toEqual([]);
+    expect(sandbox.deadLetters()).toEqual([]);
     expect(sandbox.metrics.total('LaunchFailures', 'capacity')).toBe(2);
   });
 

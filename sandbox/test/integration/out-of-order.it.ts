@@ -34,7 +34,10 @@ describe('out-of-order and foreign workflow_job events', () => {
     await s.settle();
 
     expect(answers.every(([completed]) => completed === 'accepted')).toBe(true);
-    expect(answers.every(([, queued]) => queued === 'duplicate')).toBe(true);
+    // The queued is a new delivery. Ingress makes one write, so its answer depends on who was first: when the
+    // completed's dispatch already left the job's cancelled record it is a duplicate; otherwise it is accepted
+    // and its dispatch, finding the job ended, cancels it. Either way nothing is launched.
+    expect(answers.every(([, queued]) => queued === 'accepted' || queued === 'duplicate')).toBe(true);
     expect(s.awsCalls['ECS.RunTask'] ?? 0).toBe(0);
     expect(s.github.runners.size).toBe(0);
     for (const id of ids) expect((await s.store.get(`ecs-runner-${id}`))?.status).toBe('cancelled');
@@ -46,7 +49,7 @@ describe('out-of-order and foreign workflow_job events', () => {
     await send(sandbox, 'completed', id, { runnerName: `ecs-runner-${id + 1}`, conclusion: 'success' });
     const late = await send(sandbox, 'queued', id);
     await sandbox.settle();
-    expect(late.body.status).toBe('duplicate');
+    expect(['accepted', 'duplicate']).toContain(late.body.status);
     expect(sandbox.awsCalls['ECS.RunTask'] ?? 0).toBe(0);
     expect(await sandbox.store.get(`ecs-runner-${id}`)).toMatchObject({ status: 'cancelled', conclusion: 'success' });
   });

@@ -33,6 +33,6 @@ describe('a runner that exits 0 before taking its job', () => {
     // Neither the failed runner nor the ephemeral replacement is left registered on GitHub.
     expect([...sandbox.github.runners.values()].map((r) => r.name)).toEqual([]);
     expect(sandbox.ecs.tasksStarted).toBe(2);
-    expect(sandbox.bus.deadLetters).toEqual([]);
+    expect(sandbox.deadLetters()).toEqual([]);
   });
 });
