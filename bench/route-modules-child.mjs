@@ -22,7 +22,9 @@ const afterIngress = loadedSoFar();
 process.once('message', async (event) => {
   let error;
   try {
-    await handler(event);
+    const outcome = await handler(event);
+    // A stream batch answers with the records that failed (ReportBatchItemFailures).
+    if (outcome?.batchItemFailures?.length) error = `records failed: ${JSON.stringify(outcome.batchItemFailures)}`;
   } catch (e) {
     error = String(e?.stack ?? e);
   }

@@ -105,6 +105,12 @@ export class DynamoDbStreamSimulator {
     this.mapping = { settings, fn, lanes: Array.from({ length: settings.parallelizationFactor }, () => ({ queue: [], busy: false, limit: settings.batchSize })) };
   }
 
+  /** Points the mapping at another function (a test's child process standing in for the Lambda), keeping its settings and the records it holds. */
+  redirect(fn: StreamFunction): void {
+    if (!this.mapping) throw new Error('the stream has no event source mapping to redirect');
+    this.mapping.fn = fn;
+  }
+
   /** A write the proxy saw; unchanged items write no record (as DynamoDB Streams does). */
   append(change: ItemChange): void {
     if (change.table !== this.tableName || this.closed) return;

@@ -25,7 +25,7 @@ function inputsOf(loadedUrls: string[], meta: Metafile): string[] {
 }
 
 // @octokit/webhooks-methods is ingress's own (the signature check); the REST client is dispatch's.
-const DISPATCH_ONLY = /@aws-sdk\/client-(ecs|ecr|codebuild)\/|@octokit\/(?!webhooks-methods\/)|^src\/(adapters\/(github-|ecs-tasks|runner-images)|routes\/(dispatch|task-state|image-build|housekeeping)\.ts|domain\/(housekeeping|launch-runner)\.ts)/;
+const DISPATCH_ONLY = /@aws-sdk\/client-(ecs|ecr|codebuild)\/|@octokit\/(?!webhooks-methods\/)|^src\/(adapters\/(github-|ecs-tasks|runner-images)|routes\/(dispatch|stream|task-state|image-build|housekeeping)\.ts|domain\/(housekeeping|launch-runner|stream-handoff)\.ts)/;
 
 /** Issue 17: a cold start's first webhook loads only what ingress needs; dispatch's clients load on the first dispatch. */
 describe('the built bundle, cold', () => {
@@ -48,7 +48,11 @@ describe('the built bundle, cold', () => {
     execFileSync(join(repoRoot, 'node_modules/.bin/tsx'), ['build.ts'], { cwd: lambdaDir, stdio: 'pipe' });
     meta = JSON.parse(readFileSync(join(lambdaDir, 'dist/meta.json'), 'utf8')) as Metafile;
     sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
-    // The child is the Lambda: the bus's events are kept for it instead of going to the in-process handler.
+    // The child is the Lambda: the stream's batches (and the bus's events) are kept for it instead of going to the in-process handler.
+    sandbox.stream.redirect(async (event) => {
+      delivered.push(event);
+      return { batchItemFailures: [] };
+    });
     sandbox.bus.registerFunction(FUNCTION_ARN, async (event) => {
       delivered.push(event);
     });
@@ -90,7 +94,9 @@ describe('the built bundle, cold', () => {
 
   it("loads dispatch's clients on the first dispatch, and launches the runner", async () => {
     await report('ingress');
-    const event = delivered.find((e) => (e as { 'detail-type'?: string })['detail-type'] === 'workflow_job');
+    await sandbox.dispatchIdle();
+    // Ingress's write reached the stream: the mapping's batch holds the queued record.
+    const event = delivered.find((e) => (e as { Records?: Array<{ eventSource?: string }> }).Records?.[0]?.eventSource === 'aws:dynamodb');
     expect(event).toBeDefined();
     child.send(event!);
     const dispatch = await report('dispatch');
@@ -98,6 +104,7 @@ describe('the built bundle, cold', () => {
     const inputs = inputsOf(dispatch.modules, meta);
     expect(inputs.some((i) => i.includes('@aws-sdk/client-ecs/'))).toBe(true);
     expect(inputs.some((i) => i.includes('@octokit/core/'))).toBe(true);
+    expect(inputs).toContain('src/routes/stream.ts');
     expect(inputs).toContain('src/routes/dispatch.ts');
     expect(sandbox.ecs.tasksStarted).toBe(1);
   }, 60_000);
