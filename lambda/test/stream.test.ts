@@ -87,23 +87,52 @@ describe('stream hand-off', () => {
     expect((await table.store.get(`ecs-runner-${jobId}`))?.status).toBe('cancelled');
   });
 
-  it('a failed record is reported with every record after it, and the ones before stay done', async () => {
+  it('a failed record is reported with every record after it; the retry starts it, and no second task for those that ran', async () => {
     const deps = makeDeps(table.store, table.clock);
     const jobs = [nextJob++, nextJob++, nextJob++];
     for (const jobId of jobs) await deliver('queued', jobId, deps);
     const stream = await streamInsertsOf(table.doc, jobs.map((j) => `ecs-runner-${j}`));
-    // The second job's registration fails (GitHub answers 502 past its retries); the third is not tried in this batch.
+    // The second job's registration fails (GitHub answers 502 past its retries).
     const generate = deps.github.generateJitConfig.bind(deps.github);
-    let calls = 0;
     deps.github.generateJitConfig = async (input) => {
-      calls++;
-      if (calls === 2) throw new Error('GitHub answered 502 Bad Gateway');
+      if (input.name === `ecs-runner-${jobs[1]}`) throw new Error('GitHub answered 502 Bad Gateway');
       return generate(input);
     };
     const answer = await streamDispatch(stream, deps);
     const sequence = (r: DynamoDBRecord) => r.dynamodb!.SequenceNumber!;
+    // Lambda resumes from the lowest failure, so the third record is reported too, although it ran.
     expect(answer.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(stream.Records.slice(1).map(sequence));
-    expect([...deps.tasks.started.keys()]).toEqual([`ecs-runner-${jobs[0]}`]);
+    expect([...deps.tasks.started.keys()].sort()).toEqual([`ecs-runner-${jobs[0]}`, `ecs-runner-${jobs[2]}`].sort());
+
+    deps.github.generateJitConfig = generate;
+    const retry = await streamDispatch({ Records: stream.Records.slice(1) }, deps);
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect([...deps.tasks.started.keys()].sort()).toEqual(jobs.map((j) => `ecs-runner-${j}`).sort());
+    expect(deps.tasks.started.size).toBe(3);
+  });
+
+  it('dispatches a batch side by side, each record logging its own keys', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const deps = makeDeps(table.store, table.clock);
+    const record = (level: string) => (message: string, ...extra: Array<Record<string, unknown>>) => void lines.push(Object.assign({ level, message }, ...extra));
+    deps.log = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error'), appendKeys: () => undefined, resetKeys: () => undefined };
+    const jobs = [nextJob++, nextJob++];
+    for (const jobId of jobs) await deliver('queued', jobId, deps);
+    const stream = await streamInsertsOf(table.doc, jobs.map((j) => `ecs-runner-${j}`));
+    // The first launch is held until the second has started: a sequential dispatch would never finish.
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const generate = deps.github.generateJitConfig.bind(deps.github);
+    deps.github.generateJitConfig = async (input) => {
+      if (input.name === `ecs-runner-${jobs[0]}`) await firstHeld;
+      const out = await generate(input);
+      if (input.name === `ecs-runner-${jobs[1]}`) releaseFirst();
+      return out;
+    };
+    expect(await streamDispatch(stream, deps)).toEqual({ batchItemFailures: [] });
+    expect(deps.tasks.started.size).toBe(2);
+    const started = lines.filter((l) => l.message === 'runner task started');
+    expect(started.map((l) => [l.streamEventId, l.runnerId]).sort()).toEqual(stream.Records.map((r, i) => [r.eventID, `ecs-runner-${jobs[i]}`]).sort());
   });
 
   it('skips records that are no hand-off (a record without a delivery, a MODIFY) without failing the batch', async () => {

@@ -15,7 +15,7 @@ import { buildDeps, createHandler, createLogger } from '@runner-fleet/lambda';
 import { toApiGatewayEvent } from './api-gateway.js';
 import { createDynamoDb } from './aws/dynamodb.js';
 import { DynamoDbStreamSimulator } from './aws/dynamodb-stream.js';
-import { loadStreamMapping } from './stream-mapping.js';
+import { loadStreamMappings } from './stream-mapping.js';
 import { EcsSimulator } from './aws/ecs.js';
 import { EventBridgeSimulator } from './aws/eventbridge.js';
 import { ACCOUNT_ID, AwsError, decodeRequest, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
@@ -424,8 +424,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return run;
   };
   bus.registerFunction(FUNCTION_ARN, (event) => handler(event as never));
-  // The event source mapping (modules/control-plane/stream-mapping.json, as Terraform creates it); its on-failure destination is the dead-letter queue.
-  stream.map({ ...loadStreamMapping(), functionArn: FUNCTION_ARN, onFailure: (message) => void stream.failures.push(message) }, (event) => handler(event as never));
+  // The event source mappings (modules/control-plane/stream-mapping.json, as Terraform creates them); their on-failure destination is the dead-letter queue.
+  for (const mapping of loadStreamMappings()) stream.map({ ...mapping, functionArn: FUNCTION_ARN, onFailure: (message) => void stream.failures.push(message) }, (event) => handler(event as never));
   handleWebhook = async (req, res, body) => {
     const result = (await handler(toApiGatewayEvent(req, body))) as { statusCode: number; headers?: Record<string, string>; body?: string };
     res.writeHead(result.statusCode, result.headers ?? {}).end(result.body ?? '');

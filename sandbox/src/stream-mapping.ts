@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { StreamMapping } from './aws/dynamodb-stream.js';
 
-interface MappingFile {
+interface MappingSettings {
   batch_size: number;
   maximum_batching_window_in_seconds: number;
   parallelization_factor: number;
@@ -12,20 +12,22 @@ interface MappingFile {
 }
 
 /**
- * The event source mapping's settings and filters, read from the file Terraform reads
+ * The event source mappings' settings and filters, read from the file Terraform reads
  * (modules/control-plane/stream-mapping.json), so the sandbox delivers the stream as the
- * deployed mapping will.
+ * deployed mappings will. Two mappings read the one stream: launches, and job updates
+ * (in_progress, completed), so a slow launch never holds back the job updates behind it.
  */
-export function loadStreamMapping(): Omit<StreamMapping, 'functionArn' | 'onFailure'> {
-  const file = JSON.parse(readFileSync(new URL('../../modules/control-plane/stream-mapping.json', import.meta.url), 'utf8')) as MappingFile;
-  return {
-    filters: Object.values(file.filters),
-    batchSize: file.batch_size,
-    maximumRetryAttempts: file.maximum_retry_attempts,
-    maximumRecordAgeSeconds: file.maximum_record_age_in_seconds,
-    bisectBatchOnFunctionError: file.bisect_batch_on_function_error,
+export function loadStreamMappings(): Array<Omit<StreamMapping, 'functionArn' | 'onFailure'>> {
+  const file = JSON.parse(readFileSync(new URL('../../modules/control-plane/stream-mapping.json', import.meta.url), 'utf8')) as Record<string, MappingSettings>;
+  return Object.entries(file).map(([name, m]) => ({
+    name,
+    filters: Object.values(m.filters),
+    batchSize: m.batch_size,
+    maximumRetryAttempts: m.maximum_retry_attempts,
+    maximumRecordAgeSeconds: m.maximum_record_age_in_seconds,
+    bisectBatchOnFunctionError: m.bisect_batch_on_function_error,
     // Terraform sets function_response_types = ["ReportBatchItemFailures"].
     reportBatchItemFailures: true,
-    parallelizationFactor: file.parallelization_factor,
-  };
+    parallelizationFactor: m.parallelization_factor,
+  }));
 }

@@ -1,33 +1,40 @@
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { handoffOf } from '../domain/stream-handoff.js';
 import type { Deps, WorkflowJobDetail } from '../domain/ports.js';
+import type { Log } from '../runtime/logger.js';
 import { dispatch } from './dispatch.js';
 
 /**
- * The runner table's stream (the hand-off ingress's one write makes): each record is
- * dispatched in order. At the first failure the rest are reported failed without being
- * run: Lambda retries a shard's batch from the lowest failed sequence number anyway, so
- * the records before it are done once and those after it run once, on the retry.
+ * The runner table's stream (the hand-off ingress's one write makes). A batch's records are
+ * dispatched concurrently: each is a different item (the mapping's filter lets through INSERTs
+ * only), so their order does not matter, and a slow launch must not hold back the job updates
+ * behind it. Lambda retries a shard's batch from the lowest failed sequence number, so that
+ * record and every later one are reported; the later ones that succeeded run again on the
+ * retry, which is safe because dispatch is idempotent (the storm test's guarantee).
  */
 export async function streamDispatch(event: DynamoDBStreamEvent, deps: Deps): Promise<DynamoDBBatchResponse> {
   const records = event.Records ?? [];
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]!;
-    deps.log.resetKeys();
-    deps.log.appendKeys({ route: 'stream', streamEventId: record.eventID });
-    const handoff = handoffOf(record);
-    if ('skipped' in handoff) {
-      deps.log.warn('stream record skipped; the mapping filter should have dropped it', { reason: handoff.skipped });
-      continue;
-    }
-    try {
-      await dispatchHandoff(handoff, deps);
-    } catch (error) {
-      deps.log.error('stream record failed; it and the records after it will be retried', { error });
-      return { batchItemFailures: records.slice(i).map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? '' })) };
-    }
+  const failed = await Promise.all(records.map((record) => dispatchRecord(record, deps)));
+  const first = failed.indexOf(true);
+  if (first < 0) return { batchItemFailures: [] };
+  return { batchItemFailures: records.slice(first).map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? '' })) };
+}
+
+/** True when the record failed and must be retried. */
+async function dispatchRecord(record: DynamoDBRecord, deps: Deps): Promise<boolean> {
+  const log = scopedLog(deps.log, { route: 'stream', streamEventId: record.eventID });
+  const handoff = handoffOf(record);
+  if ('skipped' in handoff) {
+    log.warn('stream record skipped; the mapping filter should have dropped it', { reason: handoff.skipped });
+    return false;
   }
-  return { batchItemFailures: [] };
+  try {
+    await dispatchHandoff(handoff, { ...deps, log });
+    return false;
+  } catch (error) {
+    log.error('stream record failed; it and the records after it will be retried', { error });
+    return true;
+  }
 }
 
 /** A `queued` whose job already ended (its `completed` arrived first) launches nothing. */
@@ -42,4 +49,18 @@ async function dispatchHandoff(detail: WorkflowJobDetail, deps: Deps): Promise<v
     return;
   }
   return dispatch(detail, deps);
+}
+
+/** A log whose keys belong to one record: records dispatched side by side must not share (and overwrite) the logger's keys. */
+function scopedLog(base: Log, initial: Record<string, unknown>): Log {
+  let keys = { ...initial };
+  const line = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, ...extra: Array<Record<string, unknown>>) => base[level](message, keys, ...extra);
+  return {
+    debug: line('debug'),
+    info: line('info'),
+    warn: line('warn'),
+    error: line('error'),
+    appendKeys: (more) => void (keys = { ...keys, ...more }),
+    resetKeys: () => void (keys = { ...initial }),
+  };
 }

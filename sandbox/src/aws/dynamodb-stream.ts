@@ -18,6 +18,8 @@ export type StreamViewType = 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 
 
 /** The event source mapping's settings (aws_lambda_event_source_mapping), as far as the simulator honours them. */
 export interface StreamMapping {
+  /** Which mapping this is (the key in stream-mapping.json). */
+  name: string;
   functionArn: string;
   /** FilterCriteria.Filters[].Pattern, parsed. A record matching none is dropped before batching. */
   filters: Array<Record<string, unknown>>;
@@ -42,6 +44,8 @@ const MAX_PATTERN_CHARS = 4096;
 /** Records kept in `history`. */
 const MAX_HISTORY = 10_000;
 const SHARD_ID = 'shardId-00000001700000000000-sandbox0';
+/** DynamoDB Streams throttles a shard read by more than two consumers at once (Streams developer guide). */
+const MAX_READERS_PER_SHARD = 2;
 
 interface Pending {
   record: DynamoDBRecord;
@@ -49,7 +53,14 @@ interface Pending {
   failures: number;
 }
 
+interface MappingState {
+  settings: StreamMapping;
+  fn: StreamFunction;
+  lanes: Lane[];
+}
+
 interface Lane {
+  owner: MappingState;
   queue: Pending[];
   busy: boolean;
   /** After a failed invocation with bisect on, the next batch is at most this long. */
@@ -67,7 +78,7 @@ interface Lane {
 export class DynamoDbStreamSimulator {
   readonly streamArn: string;
   private sequence = 0n;
-  private mapping?: { settings: StreamMapping; fn: StreamFunction; lanes: Lane[] };
+  private readonly mappings: MappingState[] = [];
   private paused = false;
   private inFlight = 0;
   private readonly idleWaiters: Array<() => void> = [];
@@ -91,8 +102,9 @@ export class DynamoDbStreamSimulator {
     this.streamArn = `arn:aws:dynamodb:${region}:${ACCOUNT_ID}:table/${tableName}/stream/2026-01-01T00:00:00.000`;
   }
 
-  /** Creates the event source mapping; its filters are checked as Lambda checks them. */
+  /** Creates an event source mapping (each reads the whole stream on its own); its filters are checked as Lambda checks them. */
   map(settings: StreamMapping, fn: StreamFunction): void {
+    if (this.mappings.length >= MAX_READERS_PER_SHARD) throw new Error(`a DynamoDB stream serves at most ${MAX_READERS_PER_SHARD} readers per shard without throttling; mapping ${settings.name} would be reader ${this.mappings.length + 1}`);
     if (settings.filters.length > MAX_FILTERS) throw new Error(`FilterCriteria holds ${settings.filters.length} filters; Lambda allows ${MAX_FILTERS}`);
     for (const pattern of settings.filters) {
       if (JSON.stringify(pattern).length > MAX_PATTERN_CHARS) throw new Error(`a filter pattern is over ${MAX_PATTERN_CHARS} characters`);
@@ -102,13 +114,15 @@ export class DynamoDbStreamSimulator {
     if (settings.parallelizationFactor < 1 || settings.parallelizationFactor > 10) throw new Error('ParallelizationFactor must be 1 to 10');
     if (settings.maximumRecordAgeSeconds !== -1 && (settings.maximumRecordAgeSeconds < 60 || settings.maximumRecordAgeSeconds > 604_800)) throw new Error('MaximumRecordAgeInSeconds must be -1 or 60 to 604,800');
     if (settings.maximumRetryAttempts < -1 || settings.maximumRetryAttempts > 10_000) throw new Error('MaximumRetryAttempts must be -1 to 10,000');
-    this.mapping = { settings, fn, lanes: Array.from({ length: settings.parallelizationFactor }, () => ({ queue: [], busy: false, limit: settings.batchSize })) };
+    const state: MappingState = { settings, fn, lanes: [] };
+    state.lanes = Array.from({ length: settings.parallelizationFactor }, () => ({ owner: state, queue: [], busy: false, limit: settings.batchSize }));
+    this.mappings.push(state);
   }
 
   /** Points the mapping at another function (a test's child process standing in for the Lambda), keeping its settings and the records it holds. */
   redirect(fn: StreamFunction): void {
-    if (!this.mapping) throw new Error('the stream has no event source mapping to redirect');
-    this.mapping.fn = fn;
+    if (this.mappings.length === 0) throw new Error('the stream has no event source mapping to redirect');
+    for (const mapping of this.mappings) mapping.fn = fn;
   }
 
   /** A write the proxy saw; unchanged items write no record (as DynamoDB Streams does). */
@@ -140,12 +154,13 @@ export class DynamoDbStreamSimulator {
     } as DynamoDBRecord;
     this.history.push(record);
     if (this.history.length > MAX_HISTORY) this.history.splice(0, this.history.length - MAX_HISTORY);
-    const mapping = this.mapping;
-    if (!mapping || !mapping.settings.filters.some((pattern) => matchesPattern(pattern, record as unknown as Record<string, unknown>))) return;
-    const lane = mapping.lanes[laneOf(change.keys, mapping.lanes.length)]!;
-    lane.queue.push({ record, arrivedAt: Date.now(), failures: 0 });
-    this.inFlight++;
-    this.pump(lane);
+    for (const mapping of this.mappings) {
+      if (!mapping.settings.filters.some((pattern) => matchesPattern(pattern, record as unknown as Record<string, unknown>))) continue;
+      const lane = mapping.lanes[laneOf(change.keys, mapping.lanes.length)]!;
+      lane.queue.push({ record, arrivedAt: Date.now(), failures: 0 });
+      this.inFlight++;
+      this.pump(lane);
+    }
   }
 
   /** Holds delivery (records stay in the stream, as while Lambda's poller is down); resume() goes on. */
@@ -155,7 +170,7 @@ export class DynamoDbStreamSimulator {
 
   resume(): void {
     this.paused = false;
-    for (const lane of this.mapping?.lanes ?? []) this.pump(lane);
+    for (const lane of this.mappings.flatMap((m) => m.lanes)) this.pump(lane);
   }
 
   /** Records written and matched, not yet processed or discarded. */
@@ -176,13 +191,13 @@ export class DynamoDbStreamSimulator {
   }
 
   private pump(lane: Lane): void {
-    if (lane.busy || this.paused || this.closed || lane.queue.length === 0 || !this.mapping) return;
+    if (lane.busy || this.paused || this.closed || lane.queue.length === 0) return;
     lane.busy = true;
     setImmediate(() => void this.invoke(lane));
   }
 
   private async invoke(lane: Lane): Promise<void> {
-    const { settings, fn } = this.mapping!;
+    const { settings, fn } = lane.owner;
     if (this.paused || this.closed) {
       lane.busy = false;
       return;
@@ -240,13 +255,13 @@ export class DynamoDbStreamSimulator {
 
   /** A failed batch whose records ran out of retries is discarded as a whole, as Lambda does. */
   private discardExhausted(lane: Lane, retried: Pending[]): void {
-    const { maximumRetryAttempts } = this.mapping!.settings;
+    const { maximumRetryAttempts } = lane.owner.settings;
     const exhausted = maximumRetryAttempts !== -1 && retried.some((p) => p.failures > maximumRetryAttempts);
     if (exhausted) this.discard(lane, retried.length, 'RetryAttemptsExhausted');
   }
 
   private discardExpired(lane: Lane): void {
-    const { maximumRecordAgeSeconds } = this.mapping!.settings;
+    const { maximumRecordAgeSeconds } = lane.owner.settings;
     if (maximumRecordAgeSeconds === -1) return;
     let n = 0;
     while (n < lane.queue.length && Date.now() - lane.queue[n]!.arrivedAt > maximumRecordAgeSeconds * 1000) n++;
@@ -258,8 +273,8 @@ export class DynamoDbStreamSimulator {
     const batch = lane.queue.slice(0, n);
     const first = batch[0]!.record.dynamodb!;
     const last = batch[batch.length - 1]!.record.dynamodb!;
-    this.mapping!.settings.onFailure({
-      requestContext: { requestId: randomUUID(), functionArn: this.mapping!.settings.functionArn, condition, approximateInvokeCount: Math.max(...batch.map((p) => p.failures)) },
+    lane.owner.settings.onFailure({
+      requestContext: { requestId: randomUUID(), functionArn: lane.owner.settings.functionArn, condition, approximateInvokeCount: Math.max(...batch.map((p) => p.failures)) },
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       version: '1.0',
       timestamp: new Date().toISOString(),
