@@ -163,6 +163,26 @@ export class DynamoDbStreamSimulator {
     }
   }
 
+  /**
+   * Delivers again the records already in the stream that `select` picks, to every mapping whose
+   * filter they match: Lambda's delivery is at least once (a retry after a timeout, a poller restart).
+   * Returns how many deliveries were queued.
+   */
+  redeliver(select: (record: DynamoDBRecord) => boolean): number {
+    let queued = 0;
+    for (const record of this.history.filter(select)) {
+      for (const mapping of this.mappings) {
+        if (!mapping.settings.filters.some((pattern) => matchesPattern(pattern, record as unknown as Record<string, unknown>))) continue;
+        const lane = mapping.lanes[laneOf(record.dynamodb!.Keys as AttributeMap, mapping.lanes.length)]!;
+        lane.queue.push({ record, arrivedAt: Date.now(), failures: 0 });
+        this.inFlight++;
+        queued++;
+        this.pump(lane);
+      }
+    }
+    return queued;
+  }
+
   /** Holds delivery (records stay in the stream, as while Lambda's poller is down); resume() goes on. */
   pause(): void {
     this.paused = true;
