@@ -27,7 +27,12 @@ export const SIMULATED_OPERATIONS = {
   lambda: ['GetFunctionConfiguration'],
   sqs: ['GetQueueAttributes'],
   sts: ['GetCallerIdentity'],
+  // Not served: the sandbox's stream simulator checks the records it delivers against GetRecords' Record.
+  dynamodbstreams: [],
 };
+
+/** Operations whose output shapes are vendored too: records a simulator produces are checked against them. */
+export const VALIDATED_OUTPUTS = { dynamodbstreams: ['GetRecords'] };
 
 /** The error code each service answers a request that breaks its model with (a modeled one where the service has it). */
 const VALIDATION_ERROR_PREFERENCE = ['ValidationException', 'InvalidParameterException', 'InvalidInputException'];
@@ -75,6 +80,12 @@ export function extractModel(model, service, operations, botocoreVersion) {
     if (!definition) throw new Error(`${service}: operation ${op} is not in the model`);
     ops[op] = { input: definition.input?.shape };
     if (definition.input) visit(definition.input.shape);
+  }
+  for (const op of VALIDATED_OUTPUTS[service] ?? []) {
+    const definition = model.operations[op];
+    if (!definition?.output) throw new Error(`${service}: operation ${op} has no output in the model`);
+    ops[op] = { ...ops[op], output: definition.output.shape };
+    visit(definition.output.shape);
   }
   const validationError = SERVICE_VALIDATION_ERROR[service] ?? VALIDATION_ERROR_PREFERENCE.find((code) => model.shapes[code]) ?? 'ValidationException';
   return {

@@ -210,7 +210,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const codebuild = new CodeBuildSimulator(SANDBOX_REGION, bus, ecr, repositoryName, number(env, 'SANDBOX_BUILD_MS', 2000));
   if (controlPlaneEnv.IMAGE_BUILD_PROJECT) codebuild.projects.add(controlPlaneEnv.IMAGE_BUILD_PROJECT);
   // The runner table's stream (NEW_IMAGE, as Terraform enables it): ingress's one write is the hand-off.
-  const stream = new DynamoDbStreamSimulator(SANDBOX_REGION, controlPlaneEnv.RUNNER_TABLE!, 'NEW_IMAGE', number(env, 'SANDBOX_RETRY_MS', 200));
+  const stream = new DynamoDbStreamSimulator(SANDBOX_REGION, controlPlaneEnv.RUNNER_TABLE!, 'NEW_IMAGE', number(env, 'SANDBOX_RETRY_MS', 200), (violations) =>
+    onError('a stream record breaks the dynamodbstreams model', new Error(violations.join('; '))),
+  );
   dynamodb.onChange((change) => stream.append(change));
   const sqs = new SqsSimulator(SANDBOX_REGION, `${FLEET_NAME_PREFIX}-dead-letter`, () => bus.deadLetters.length + stream.failures.length);
   const services = new Map<string, JsonService>([ecs.service(), ssm.service(), bus.service(), logs.service(), ecr.service(), codebuild.service(), sqs.service()].map((s) => [s.targetPrefix, s]));

@@ -24,17 +24,19 @@ export interface ServiceModel {
   targetPrefix?: string;
   /** The `__type` the service answers a request that breaks its model with. */
   validationError: string;
-  operations: Record<string, { input?: string }>;
+  operations: Record<string, { input?: string; output?: string }>;
   shapes: Record<string, ModelShape>;
 }
 
 /** botocore service names of the simulated services. */
 export const MODELED_SERVICES = ['ecs', 'ssm', 'events', 'logs', 'ecr', 'codebuild', 'lambda', 'sqs', 'sts'] as const;
 export type ModeledService = (typeof MODELED_SERVICES)[number];
+/** Vendored for what a simulator produces, not for requests it serves: DynamoDB Streams' records. */
+export type VendoredModel = ModeledService | 'dynamodbstreams';
 
 const cache = new Map<string, ServiceModel>();
 
-export function loadServiceModel(service: ModeledService): ServiceModel {
+export function loadServiceModel(service: VendoredModel): ServiceModel {
   let model = cache.get(service);
   if (!model) {
     model = JSON.parse(readFileSync(new URL(`../../models/aws/${service}.json`, import.meta.url), 'utf8')) as ServiceModel;

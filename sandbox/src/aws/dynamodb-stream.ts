@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { loadServiceModel } from './aws-models.js';
 import { matchesPattern } from './event-pattern.js';
+import { shapeViolations } from './model-validation.js';
 import { ACCOUNT_ID } from './protocol.js';
 
 /** A DynamoDB-JSON item ({name: {S: …}}), as a stream record carries it. */
@@ -98,6 +100,10 @@ export class DynamoDbStreamSimulator {
     readonly tableName: string,
     readonly viewType: StreamViewType,
     private readonly retryBaseMs: number,
+    /** Told when a record the simulator built breaks the dynamodbstreams model (GetRecords' Record). */
+    private readonly onInvalidRecord: (violations: string[]) => void = (violations) => {
+      throw new Error(`stream record breaks the dynamodbstreams model: ${violations.join('; ')}`);
+    },
   ) {
     this.streamArn = `arn:aws:dynamodb:${region}:${ACCOUNT_ID}:table/${tableName}/stream/2026-01-01T00:00:00.000`;
   }
@@ -152,6 +158,8 @@ export class DynamoDbStreamSimulator {
       },
       eventSourceARN: this.streamArn,
     } as DynamoDBRecord;
+    const violations = streamRecordViolations(record);
+    if (violations.length > 0) this.onInvalidRecord(violations);
     this.history.push(record);
     if (this.history.length > MAX_HISTORY) this.history.splice(0, this.history.length - MAX_HISTORY);
     for (const mapping of this.mappings) {
@@ -315,6 +323,14 @@ export class DynamoDbStreamSimulator {
     this.inFlight -= n;
     if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
   }
+}
+
+/** What breaks AWS's model in a record as Lambda delivers it (the dynamodbstreams Record, plus the eventSourceARN Lambda adds). */
+export function streamRecordViolations(record: DynamoDBRecord): string[] {
+  const { eventSourceARN, ...modelled } = record;
+  const violations = shapeViolations(loadServiceModel('dynamodbstreams'), 'Record', modelled);
+  if (typeof eventSourceARN !== 'string' || !/^arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/[\w.-]{3,255}\/stream\/\S+$/.test(eventSourceARN)) violations.push(`eventSourceARN ${String(eventSourceARN)} is not a DynamoDB stream ARN`);
+  return violations;
 }
 
 /**

@@ -19,6 +19,13 @@ export function modelViolations(model: ServiceModel, operation: string, input: u
   return violations;
 }
 
+/** Checks a value the sandbox produces (an output, a stream record) against one shape of the vendor's model. */
+export function shapeViolations(model: ServiceModel, shapeName: string, value: unknown): string[] {
+  const violations: string[] = [];
+  checkValue(model, shapeName, value, '', violations);
+  return violations;
+}
+
 /** Throws the service's validation error when the request breaks the model or a documented cross-field rule. */
 export function validateRequest(model: ServiceModel, operation: string, input: unknown): void {
   const violations = [...modelViolations(model, operation, input), ...crossFieldViolations(model.service, operation, input)];
