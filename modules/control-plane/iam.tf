@@ -81,6 +81,23 @@ locals {
         Condition = { StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" } }
       },
       {
+        # Lambda's event source mapping polls the table's stream with the function's role (stream.tf).
+        Sid      = "ReadRunnerStream"
+        Effect   = "Allow"
+        Action   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
+        Resource = aws_dynamodb_table.this.stream_arn
+      },
+      {
+        # AWS's Service Authorization Reference gives ListStreams no resource type, so only "*" matches it;
+        # it returns stream ARNs and table names, never items.
+        Sid      = "ListStreams"
+        Effect   = "Allow"
+        Action   = ["dynamodb:ListStreams"]
+        Resource = "*"
+      },
+      {
+        # Failed asynchronous invocations (lambda.tf) and stream batches that failed every retry (stream.tf):
+        # Lambda sends both to the on-failure destination with the function's role.
         Sid      = "DeadLetters"
         Effect   = "Allow"
         Action   = ["sqs:SendMessage"]
