@@ -195,6 +195,11 @@ run "control_plane_without_dynamic_images" {
     condition     = length(aws_cloudwatch_event_rule.image_build) == 0 && length([for s in jsondecode(aws_iam_role_policy.lambda.policy).Statement : s if strcontains(jsonencode(s.Action), "codebuild")]) == 0
     error_message = "Without dynamic images there is no image-build rule and no CodeBuild permission."
   }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.lambda.policy).Statement : s if contains(flatten([s.Action]), "dynamodb:DeleteItem")]) == 0
+    error_message = "Without dynamic images the control plane deletes no item (its only delete gives an image-build claim back)."
+  }
 }
 
 run "ecs_fleet_least_privilege" {

@@ -23,7 +23,7 @@ locals {
       {
         Sid      = "RunnerRecords"
         Effect   = "Allow"
-        Action   = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]
+        Action   = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
         Resource = [aws_dynamodb_table.this.arn, "${aws_dynamodb_table.this.arn}/index/status-index", "${aws_dynamodb_table.this.arn}/index/retry-index"]
       },
       {
@@ -110,6 +110,14 @@ locals {
         Effect   = "Allow"
         Action   = ["codebuild:StartBuild", "codebuild:BatchGetBuilds"]
         Resource = var.image_build_project.arn
+      },
+      {
+        # A build that could not be started gives its claim on the image back (releaseImageBuild), so the next job
+        # can claim it: the control plane's only delete, so only with dynamic images.
+        Sid      = "ReleaseImageBuildClaims"
+        Effect   = "Allow"
+        Action   = ["dynamodb:DeleteItem"]
+        Resource = aws_dynamodb_table.this.arn
       },
       {
         # Whether an image is built yet: asked only when images are built on demand.

@@ -138,7 +138,11 @@ export function requestsForCall(call, sandbox, d) {
       break;
     case 'CodeBuild': {
       const projects = call.operation === 'BatchGetBuilds' ? (r.ids ?? []) : [r.projectName];
-      return projects.map((p) => t.project(call, p)).filter(Boolean).map((project) => via(`codebuild:${call.operation}`, project));
+      const requests = projects.map((p) => t.project(call, p)).filter(Boolean).map((project) => via(`codebuild:${call.operation}`, project));
+      // A StartBuild that fails is followed by a DeleteItem of the image's build claim (releaseImageBuild in
+      // lambda/src/domain/resolve-image.ts); no integration test makes StartBuild fail, so it is implied here.
+      if (call.operation === 'StartBuild' && requests.length) requests.push({ ...via('dynamodb:DeleteItem', d.table.arn), source: `${op} (a refused build gives its claim back)` });
+      return requests;
     }
   }
   throw new UnknownResourceError(`the IAM checks do not know which permission ${op} needs: add it to scripts/apply-checks/iam-requests.mjs`);
