@@ -138,8 +138,11 @@ function canonical(value) {
 // The event source mapping as moto holds it after the apply (ListEventSourceMappings, DescribeTable: what AWS
 // would answer, not what the state says), compared with modules/control-plane/stream-mapping.json, the file
 // the sandbox loads. moto 5.2.1 stores and returns every field of a DynamoDB stream mapping, FilterCriteria and
-// DestinationConfig included; it does not apply the filters or send failures to the destination (it invokes the
-// function on each write, which fails here without Docker and changes no state), so only the settings are checked.
+// DestinationConfig included, but does not act on them: it invokes the function synchronously on every write to
+// the table, whatever the filters say, through Docker (absent here: the write still succeeds and moto logs
+// "error running docker" to the function's log group), and sends nothing to the on-failure destination. So the
+// settings are checked here; what the filters let through and where failures go is modelled by the sandbox's
+// stream (sandbox/src/aws/dynamodb-stream.ts), which loads the same file.
 async function checkStreamMapping(state, endpoint) {
   const expected = JSON.parse(readFileSync(join(root, 'modules/control-plane/stream-mapping.json'), 'utf8'));
   const managed = [...managedResources(state.values?.root_module)];
