@@ -7,8 +7,11 @@
 // APPLY_TIMEOUT_SCALE multiplies every step timeout (slow machines). After each apply, the IAM checks
 // (apply-checks/iam-checks.mjs) simulate the control plane's recorded calls (APPLY_CALL_LOG, default
 // .artifacts/control-plane-aws-calls.jsonl from npm run test:integration) against the applied policies.
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { deepStrictEqual } from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +100,8 @@ async function check(config, baseEnv, callLog) {
     const shown = await step('show', ['show', '-json']);
     writeFileSync(join(logDir, 'state.json'), shown.stdout);
     if (process.env.APPLY_STATE_DIR) cpSync(join(logDir, 'state.json'), join(process.env.APPLY_STATE_DIR, `${config.name}.json`));
+    const stream = await checkStreamMapping(JSON.parse(shown.stdout), moto.endpoint);
+    console.log(`  ok  ${config.name} stream mapping: ${stream}`);
     const iam = await iamChecks({ state: JSON.parse(shown.stdout), callLog });
     times.iam = iam.rows.reduce((n, row) => n + row.allowed + row.denied, 0);
     console.log(`  ok  ${config.name} IAM: ${iam.rows.map((r) => `${r.role} ${r.allowed} allowed / ${r.denied} denied / ${r.grants} grants all used`).join('; ')} (from ${iam.calls} recorded control-plane calls and ${iam.runnerCalls} of runner tasks)`);
@@ -115,6 +120,88 @@ async function check(config, baseEnv, callLog) {
     throw error;
   } finally {
     moto.stop();
+  }
+}
+
+function* managedResources(module) {
+  for (const resource of module?.resources ?? []) if (resource.mode === 'managed') yield resource;
+  for (const child of module?.child_modules ?? []) yield* managedResources(child);
+}
+
+/** A pattern as canonical JSON (keys sorted at every level), so two spellings of one pattern compare equal. */
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+  return JSON.stringify(value);
+}
+
+// The event source mapping as moto holds it after the apply (ListEventSourceMappings, DescribeTable: what AWS
+// would answer, not what the state says), compared with modules/control-plane/stream-mapping.json, the file
+// the sandbox loads. moto 5.2.1 stores and returns every field of a DynamoDB stream mapping, FilterCriteria and
+// DestinationConfig included, but does not act on them: it invokes the function synchronously on every write to
+// the table, whatever the filters say, through Docker (absent here: the write still succeeds and moto logs
+// "error running docker" to the function's log group), and sends nothing to the on-failure destination. So the
+// settings are checked here; what the filters let through and where failures go is modelled by the sandbox's
+// stream (sandbox/src/aws/dynamodb-stream.ts), which loads the same file.
+async function checkStreamMapping(state, endpoint) {
+  const expected = JSON.parse(readFileSync(join(root, 'modules/control-plane/stream-mapping.json'), 'utf8'));
+  const managed = [...managedResources(state.values?.root_module)];
+  const only = (type) => {
+    const found = managed.filter((r) => r.type === type);
+    if (found.length !== 1) throw new StepError(`stream mapping: the applied state has ${found.length} ${type} resources, expected one`, null);
+    return found[0].values;
+  };
+  const fn = only('aws_lambda_function');
+  const table = only('aws_dynamodb_table');
+  const queue = only('aws_sqs_queue');
+  const clientConfig = { region: REGION, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  const described = (await new DynamoDBClient(clientConfig).send(new DescribeTableCommand({ TableName: table.name }))).Table;
+  // Listed by the stream, not by FunctionName: moto 5.2.1 matches FunctionName against the string the mapping
+  // was created with (the module passes the function's ARN), where AWS accepts a name or an ARN either way.
+  const mappings = (await new LambdaClient(clientConfig).send(new ListEventSourceMappingsCommand({ EventSourceArn: described.LatestStreamArn }))).EventSourceMappings ?? [];
+  try {
+    deepStrictEqual(described.StreamSpecification, { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' }, 'the runner table streams NEW_IMAGE');
+    deepStrictEqual(mappings.length, 1, `the stream of ${table.name} has one event source mapping`);
+    const m = mappings[0];
+    const patterns = (m.FilterCriteria?.Filters ?? []).map((f) => canonical(JSON.parse(f.Pattern))).sort();
+    deepStrictEqual(
+      {
+        EventSourceArn: m.EventSourceArn,
+        FunctionArn: m.FunctionArn,
+        State: m.State,
+        StartingPosition: m.StartingPosition,
+        BatchSize: m.BatchSize,
+        // The provider sends no MaximumBatchingWindowInSeconds when it is 0 (AWS's default for DynamoDB streams), so moto
+        // has none to return: read as AWS answers it, 0.
+        MaximumBatchingWindowInSeconds: m.MaximumBatchingWindowInSeconds ?? 0,
+        ParallelizationFactor: m.ParallelizationFactor,
+        BisectBatchOnFunctionError: m.BisectBatchOnFunctionError,
+        MaximumRetryAttempts: m.MaximumRetryAttempts,
+        MaximumRecordAgeInSeconds: m.MaximumRecordAgeInSeconds,
+        FunctionResponseTypes: m.FunctionResponseTypes,
+        OnFailure: m.DestinationConfig?.OnFailure?.Destination,
+        Filters: patterns,
+      },
+      {
+        EventSourceArn: described.LatestStreamArn,
+        FunctionArn: fn.arn,
+        State: 'Enabled',
+        StartingPosition: 'LATEST',
+        BatchSize: expected.batch_size,
+        MaximumBatchingWindowInSeconds: expected.maximum_batching_window_in_seconds,
+        ParallelizationFactor: expected.parallelization_factor,
+        BisectBatchOnFunctionError: expected.bisect_batch_on_function_error,
+        MaximumRetryAttempts: expected.maximum_retry_attempts,
+        MaximumRecordAgeInSeconds: expected.maximum_record_age_in_seconds,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        OnFailure: queue.arn,
+        Filters: Object.values(expected.filters).map(canonical).sort(),
+      },
+      'the applied event source mapping is stream-mapping.json\'s',
+    );
+    return `${patterns.length} filters, batch ${m.BatchSize}, parallelization ${m.ParallelizationFactor}, ${m.MaximumRetryAttempts} retries, on failure ${m.DestinationConfig.OnFailure.Destination.split(':').pop()}; as stream-mapping.json`;
+  } catch (error) {
+    throw new StepError(`stream mapping: ${error.message}`, null);
   }
 }
 

@@ -4,7 +4,9 @@
 # "*" appears as a Resource only where AWS requires it:
 #   ecr:GetAuthorizationToken (the token is not tied to a repository),
 #   ecs:ListTasks (no task-level resource; scoped by the ecs:cluster condition),
-#   ecs:DescribeTaskDefinition (no resource ARN; only with dynamic images).
+#   ecs:DescribeTaskDefinition (no resource ARN; only with dynamic images),
+#   dynamodb:ListStreams (no resource type in AWS's Service Authorization Reference; the other
+#   three stream actions are scoped to the table's stream ARN).
 # (ecs:RegisterTaskDefinition is scoped to the image families: AWS gives it the task-definition resource.)
 
 mock_provider "aws" {
@@ -61,9 +63,9 @@ run "control_plane_least_privilege" {
 
   assert {
     condition = alltrue([for s in jsondecode(aws_iam_role_policy.lambda.policy).Statement :
-      !contains(flatten([s.Resource]), "*") || alltrue([for a in flatten([s.Action]) : contains(["ecs:ListTasks", "ecs:DescribeTaskDefinition"], a)])
+      !contains(flatten([s.Resource]), "*") || alltrue([for a in flatten([s.Action]) : contains(["ecs:ListTasks", "ecs:DescribeTaskDefinition", "dynamodb:ListStreams"], a)])
     ])
-    error_message = "Resource \"*\" is allowed only for ecs:ListTasks and ecs:DescribeTaskDefinition, which AWS gives no resource."
+    error_message = "Resource \"*\" is allowed only for ecs:ListTasks, ecs:DescribeTaskDefinition and dynamodb:ListStreams, which AWS gives no resource."
   }
 
   assert {
@@ -185,13 +187,18 @@ run "control_plane_without_dynamic_images" {
   }
 
   assert {
-    condition     = alltrue([for s in jsondecode(aws_iam_role_policy.lambda.policy).Statement : !contains(flatten([s.Resource]), "*") || s.Sid == "ListFleetTasks"])
-    error_message = "Without dynamic images, only ListTasks has a \"*\" resource."
+    condition     = alltrue([for s in jsondecode(aws_iam_role_policy.lambda.policy).Statement : !contains(flatten([s.Resource]), "*") || contains(["ListFleetTasks", "ListStreams"], s.Sid)])
+    error_message = "Without dynamic images, only ListTasks and ListStreams have a \"*\" resource."
   }
 
   assert {
     condition     = length(aws_cloudwatch_event_rule.image_build) == 0 && length([for s in jsondecode(aws_iam_role_policy.lambda.policy).Statement : s if strcontains(jsonencode(s.Action), "codebuild")]) == 0
     error_message = "Without dynamic images there is no image-build rule and no CodeBuild permission."
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.lambda.policy).Statement : s if contains(flatten([s.Action]), "dynamodb:DeleteItem")]) == 0
+    error_message = "Without dynamic images the control plane deletes no item (its only delete gives an image-build claim back)."
   }
 }
 

@@ -23,7 +23,7 @@ locals {
       {
         Sid      = "RunnerRecords"
         Effect   = "Allow"
-        Action   = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]
+        Action   = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
         Resource = [aws_dynamodb_table.this.arn, "${aws_dynamodb_table.this.arn}/index/status-index", "${aws_dynamodb_table.this.arn}/index/retry-index"]
       },
       {
@@ -81,6 +81,23 @@ locals {
         Condition = { StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" } }
       },
       {
+        # Lambda's event source mapping polls the table's stream with the function's role (stream.tf).
+        Sid      = "ReadRunnerStream"
+        Effect   = "Allow"
+        Action   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
+        Resource = aws_dynamodb_table.this.stream_arn
+      },
+      {
+        # AWS's Service Authorization Reference gives ListStreams no resource type, so only "*" matches it;
+        # it returns stream ARNs and table names, never items.
+        Sid      = "ListStreams"
+        Effect   = "Allow"
+        Action   = ["dynamodb:ListStreams"]
+        Resource = "*"
+      },
+      {
+        # Failed asynchronous invocations (lambda.tf) and stream batches that failed every retry (stream.tf):
+        # Lambda sends both to the on-failure destination with the function's role.
         Sid      = "DeadLetters"
         Effect   = "Allow"
         Action   = ["sqs:SendMessage"]
@@ -93,6 +110,14 @@ locals {
         Effect   = "Allow"
         Action   = ["codebuild:StartBuild", "codebuild:BatchGetBuilds"]
         Resource = var.image_build_project.arn
+      },
+      {
+        # A build that could not be started gives its claim on the image back (releaseImageBuild), so the next job
+        # can claim it: the control plane's only delete, so only with dynamic images.
+        Sid      = "ReleaseImageBuildClaims"
+        Effect   = "Allow"
+        Action   = ["dynamodb:DeleteItem"]
+        Resource = aws_dynamodb_table.this.arn
       },
       {
         # Whether an image is built yet: asked only when images are built on demand.

@@ -58,6 +58,10 @@ resource "aws_dynamodb_table" "this" {
   hash_key                    = "runnerId"
   deletion_protection_enabled = var.table_deletion_protection
 
+  # Dispatch reads the table's stream (stream.tf): the new image of each write is what it hands off.
+  stream_enabled   = true
+  stream_view_type = "NEW_IMAGE"
+
   attribute {
     name = "runnerId"
     type = "S"

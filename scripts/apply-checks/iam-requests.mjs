@@ -138,10 +138,20 @@ export function requestsForCall(call, sandbox, d) {
       break;
     case 'CodeBuild': {
       const projects = call.operation === 'BatchGetBuilds' ? (r.ids ?? []) : [r.projectName];
-      return projects.map((p) => t.project(call, p)).filter(Boolean).map((project) => via(`codebuild:${call.operation}`, project));
+      const requests = projects.map((p) => t.project(call, p)).filter(Boolean).map((project) => via(`codebuild:${call.operation}`, project));
+      // A StartBuild that fails is followed by a DeleteItem of the image's build claim (releaseImageBuild in
+      // lambda/src/domain/resolve-image.ts); no integration test makes StartBuild fail, so it is implied here.
+      if (call.operation === 'StartBuild' && requests.length) requests.push({ ...via('dynamodb:DeleteItem', d.table.arn), source: `${op} (a refused build gives its claim back)` });
+      return requests;
     }
   }
   throw new UnknownResourceError(`the IAM checks do not know which permission ${op} needs: add it to scripts/apply-checks/iam-requests.mjs`);
+}
+
+/** The runner table's stream, as applied; a table without one cannot feed dispatch. */
+function streamArn(d) {
+  if (!d.table.stream_enabled || !d.table.stream_arn) throw new Error(`the runner table ${d.table.name} has no stream: dispatch follows its stream (stream_enabled, NEW_IMAGE)`);
+  return d.table.stream_arn;
 }
 
 /** What AWS services do with the fleet's roles themselves (documented by each service; not recorded). */
@@ -151,8 +161,13 @@ export function serviceRequests(d) {
   const controlPlane = [
     // The Lambda service writes the function's logs with the execution role.
     ...['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) => ({ action, resource: sessionStream(d.lambda.logGroup), context: {}, source: 'Lambda (function logs)' })),
-    // An asynchronous invocation that failed every attempt goes to the on-failure destination, sent with the function's role.
-    { action: 'sqs:SendMessage', resource: d.queue.arn, context: {}, source: 'Lambda (on-failure destination)' },
+    // An asynchronous invocation that failed every attempt, and a stream batch that failed every retry, go to the
+    // on-failure destination (the dead-letter queue), sent with the function's role.
+    { action: 'sqs:SendMessage', resource: d.queue.arn, context: {}, source: 'Lambda (on-failure destination of invocations and of the stream mapping)' },
+    // The event source mapping polls the runner table's stream with the function's role. These calls are Lambda's,
+    // never the function's, so the sandbox cannot record them (AWS Lambda Developer Guide, DynamoDB execution role).
+    ...['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'].map((action) => ({ action, resource: streamArn(d), context: {}, source: 'Lambda (event source mapping on the table stream)' })),
+    { action: 'dynamodb:ListStreams', resource: '*', context: {}, source: 'Lambda (event source mapping; ListStreams has no resource type)' },
     // SSE-KMS queues: the sender needs GenerateDataKey and Decrypt on the queue's key.
     ...keyUse(['kms:GenerateDataKey', 'kms:Decrypt'], 'Lambda (encrypted on-failure destination)'),
   ];
@@ -202,6 +217,8 @@ export function mustDeny(d) {
       ...everyone,
       deny('dynamodb:PutItem', otherTable, {}, 'another table'),
       deny('dynamodb:Scan', d.table.arn, {}, 'the control plane never scans (the CLI does)'),
+      deny('dynamodb:GetRecords', `${otherTable}/stream/2026-01-01T00:00:00.000`, {}, 'another table\'s stream'),
+      deny('dynamodb:GetShardIterator', `${d.table.arn}/stream/2020-01-01T00:00:00.000`, {}, 'a stream of the table other than the mapped one'),
       deny('ecs:RunTask', arn(d, 'ecs', 'task-definition/someone-elses-family:1'), ecsOnCluster(d), 'a task definition that is not the fleet\'s'),
       deny('ecs:RunTask', arn(d, 'ecs', `task-definition/${d.env.RUNNER_TASK_DEFINITION}:1`), { 'ecs:cluster': otherCluster }, 'the fleet\'s task on another cluster'),
       deny('ecs:StopTask', arn(d, 'ecs', 'task/someone-elses-cluster/0123456789abcdef0123456789abcdef'), { 'ecs:cluster': otherCluster }, 'a task of another cluster'),

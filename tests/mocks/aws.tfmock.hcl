@@ -22,7 +22,10 @@ mock_resource "aws_cloudwatch_log_group" {
 }
 
 mock_resource "aws_dynamodb_table" {
-  defaults = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/mock" }
+  defaults = {
+    arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/mock"
+    stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/mock/stream/2026-01-01T00:00:00.000"
+  }
 }
 
 mock_resource "aws_ssm_parameter" {
