@@ -109,7 +109,7 @@ const latenciesOf = (sent: Array<[string, number]>) => sent.map(([runnerId, t]) 
 
 // One warm-up job (the Lambda's cold start: parameters, Octokit), then the measured ones.
 await sendQueued();
-await sandbox.bus.whenIdle();
+await sandbox.dispatchIdle();
 sandbox.resetCounters();
 
 // a) Jobs arriving at a steady rate, as a busy organisation's queue does.
@@ -122,7 +122,7 @@ for (let i = 0; i < JOBS; i++) {
   paced.push(sendQueued());
 }
 const pacedSent = await Promise.all(paced);
-await sandbox.bus.whenIdle();
+await sandbox.dispatchIdle();
 const pacedLatency = latenciesOf(pacedSent);
 const launched = pacedLatency.filter(Number.isFinite).length;
 rows.push({ metric: `runners launched of ${JOBS} jobs`, target: `${JOBS}`, measured: `${launched}`, ok: launched === JOBS });
@@ -144,7 +144,7 @@ await Promise.all(
     while (burstLeft-- > 0) burstSent.push(await sendQueued());
   }),
 );
-await sandbox.bus.whenIdle();
+await sandbox.dispatchIdle();
 const burstLatency = latenciesOf(burstSent);
 rows.push({
   metric: `burst: ${burstSent.length} jobs, ${BURST_IN_FLIGHT} in flight (information)`,

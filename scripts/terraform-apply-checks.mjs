@@ -161,45 +161,51 @@ async function checkStreamMapping(state, endpoint) {
   const mappings = (await new LambdaClient(clientConfig).send(new ListEventSourceMappingsCommand({ EventSourceArn: described.LatestStreamArn }))).EventSourceMappings ?? [];
   try {
     deepStrictEqual(described.StreamSpecification, { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' }, 'the runner table streams NEW_IMAGE');
-    deepStrictEqual(mappings.length, 1, `the stream of ${table.name} has one event source mapping`);
-    const m = mappings[0];
-    const patterns = (m.FilterCriteria?.Filters ?? []).map((f) => canonical(JSON.parse(f.Pattern))).sort();
-    deepStrictEqual(
-      {
-        EventSourceArn: m.EventSourceArn,
-        FunctionArn: m.FunctionArn,
-        State: m.State,
-        StartingPosition: m.StartingPosition,
-        BatchSize: m.BatchSize,
-        // The provider sends no MaximumBatchingWindowInSeconds when it is 0 (AWS's default for DynamoDB streams), so moto
-        // has none to return: read as AWS answers it, 0.
-        MaximumBatchingWindowInSeconds: m.MaximumBatchingWindowInSeconds ?? 0,
-        ParallelizationFactor: m.ParallelizationFactor,
-        BisectBatchOnFunctionError: m.BisectBatchOnFunctionError,
-        MaximumRetryAttempts: m.MaximumRetryAttempts,
-        MaximumRecordAgeInSeconds: m.MaximumRecordAgeInSeconds,
-        FunctionResponseTypes: m.FunctionResponseTypes,
-        OnFailure: m.DestinationConfig?.OnFailure?.Destination,
-        Filters: patterns,
-      },
-      {
-        EventSourceArn: described.LatestStreamArn,
-        FunctionArn: fn.arn,
-        State: 'Enabled',
-        StartingPosition: 'LATEST',
-        BatchSize: expected.batch_size,
-        MaximumBatchingWindowInSeconds: expected.maximum_batching_window_in_seconds,
-        ParallelizationFactor: expected.parallelization_factor,
-        BisectBatchOnFunctionError: expected.bisect_batch_on_function_error,
-        MaximumRetryAttempts: expected.maximum_retry_attempts,
-        MaximumRecordAgeInSeconds: expected.maximum_record_age_in_seconds,
-        FunctionResponseTypes: ['ReportBatchItemFailures'],
-        OnFailure: queue.arn,
-        Filters: Object.values(expected.filters).map(canonical).sort(),
-      },
-      'the applied event source mapping is stream-mapping.json\'s',
-    );
-    return `${patterns.length} filters, batch ${m.BatchSize}, parallelization ${m.ParallelizationFactor}, ${m.MaximumRetryAttempts} retries, on failure ${m.DestinationConfig.OnFailure.Destination.split(':').pop()}; as stream-mapping.json`;
+    const names = Object.keys(expected);
+    deepStrictEqual(mappings.length, names.length, `the stream of ${table.name} has ${names.length} event source mappings (${names.join(', ')})`);
+    const summary = [];
+    for (const name of names) {
+      const want = expected[name];
+      const wantFilters = Object.values(want.filters).map(canonical).sort();
+      // Told apart by their filters, which is all that differs between them.
+      const m = mappings.find((candidate) => canonical((candidate.FilterCriteria?.Filters ?? []).map((f) => canonical(JSON.parse(f.Pattern))).sort()) === canonical(wantFilters));
+      if (!m) throw new Error(`no applied mapping has the filters of stream-mapping.json's ${name}`);
+      deepStrictEqual(
+        {
+          EventSourceArn: m.EventSourceArn,
+          FunctionArn: m.FunctionArn,
+          State: m.State,
+          StartingPosition: m.StartingPosition,
+          BatchSize: m.BatchSize,
+          // The provider sends no MaximumBatchingWindowInSeconds when it is 0 (AWS's default for DynamoDB streams), so moto
+          // has none to return: read as AWS answers it, 0.
+          MaximumBatchingWindowInSeconds: m.MaximumBatchingWindowInSeconds ?? 0,
+          ParallelizationFactor: m.ParallelizationFactor,
+          BisectBatchOnFunctionError: m.BisectBatchOnFunctionError,
+          MaximumRetryAttempts: m.MaximumRetryAttempts,
+          MaximumRecordAgeInSeconds: m.MaximumRecordAgeInSeconds,
+          FunctionResponseTypes: m.FunctionResponseTypes,
+          OnFailure: m.DestinationConfig?.OnFailure?.Destination,
+        },
+        {
+          EventSourceArn: described.LatestStreamArn,
+          FunctionArn: fn.arn,
+          State: 'Enabled',
+          StartingPosition: 'LATEST',
+          BatchSize: want.batch_size,
+          MaximumBatchingWindowInSeconds: want.maximum_batching_window_in_seconds,
+          ParallelizationFactor: want.parallelization_factor,
+          BisectBatchOnFunctionError: want.bisect_batch_on_function_error,
+          MaximumRetryAttempts: want.maximum_retry_attempts,
+          MaximumRecordAgeInSeconds: want.maximum_record_age_in_seconds,
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          OnFailure: queue.arn,
+        },
+        `the applied event source mapping ${name} is stream-mapping.json's`,
+      );
+      summary.push(`${name}: ${wantFilters.length} filter${wantFilters.length === 1 ? '' : 's'}, batch ${m.BatchSize}, parallelization ${m.ParallelizationFactor}, ${m.MaximumRetryAttempts} retries`);
+    }
+    return `${summary.join('; ')}; on failure ${queue.name}; as stream-mapping.json`;
   } catch (error) {
     throw new StepError(`stream mapping: ${error.message}`, null);
   }

@@ -47,45 +47,48 @@ run "stream_mapping_matches_the_json" {
   }
 
   assert {
-    condition     = aws_lambda_event_source_mapping.stream.event_source_arn == aws_dynamodb_table.this.stream_arn && aws_lambda_event_source_mapping.stream.function_name == aws_lambda_function.this.arn
-    error_message = "The mapping must read the runner table's stream and invoke the control-plane Lambda."
+    condition     = toset(keys(aws_lambda_event_source_mapping.stream)) == toset(keys(jsondecode(file("./modules/control-plane/stream-mapping.json")))) && length(aws_lambda_event_source_mapping.stream) == 2
+    error_message = "One mapping per entry of stream-mapping.json: launches and job_updates."
   }
 
   assert {
-    condition     = aws_lambda_event_source_mapping.stream.starting_position == "LATEST"
-    error_message = "The mapping starts at LATEST: records written before it existed are housekeeping's."
+    condition     = alltrue([for m in values(aws_lambda_event_source_mapping.stream) : m.event_source_arn == aws_dynamodb_table.this.stream_arn && m.function_name == aws_lambda_function.this.arn])
+    error_message = "Each mapping must read the runner table's stream and invoke the control-plane Lambda."
   }
 
   assert {
-    condition = alltrue([
-      aws_lambda_event_source_mapping.stream.batch_size == jsondecode(file("./modules/control-plane/stream-mapping.json")).batch_size,
-      aws_lambda_event_source_mapping.stream.maximum_batching_window_in_seconds == jsondecode(file("./modules/control-plane/stream-mapping.json")).maximum_batching_window_in_seconds,
-      aws_lambda_event_source_mapping.stream.parallelization_factor == jsondecode(file("./modules/control-plane/stream-mapping.json")).parallelization_factor,
-      aws_lambda_event_source_mapping.stream.bisect_batch_on_function_error == jsondecode(file("./modules/control-plane/stream-mapping.json")).bisect_batch_on_function_error,
-      aws_lambda_event_source_mapping.stream.maximum_retry_attempts == jsondecode(file("./modules/control-plane/stream-mapping.json")).maximum_retry_attempts,
-      aws_lambda_event_source_mapping.stream.maximum_record_age_in_seconds == jsondecode(file("./modules/control-plane/stream-mapping.json")).maximum_record_age_in_seconds,
-    ])
-    error_message = "batch_size, maximum_batching_window_in_seconds, parallelization_factor, bisect_batch_on_function_error, maximum_retry_attempts and maximum_record_age_in_seconds must be stream-mapping.json's."
+    condition     = alltrue([for m in values(aws_lambda_event_source_mapping.stream) : m.starting_position == "LATEST"])
+    error_message = "The mappings start at LATEST: records written before they existed are housekeeping's."
   }
 
   assert {
-    condition     = length(aws_lambda_event_source_mapping.stream.filter_criteria) == 1 && length(one(aws_lambda_event_source_mapping.stream.filter_criteria).filter) == length(jsondecode(file("./modules/control-plane/stream-mapping.json")).filters)
-    error_message = "The mapping must have one filter per entry of stream-mapping.json's filters."
+    condition = alltrue([for name, want in jsondecode(file("./modules/control-plane/stream-mapping.json")) : alltrue([
+      aws_lambda_event_source_mapping.stream[name].batch_size == want.batch_size,
+      aws_lambda_event_source_mapping.stream[name].maximum_batching_window_in_seconds == want.maximum_batching_window_in_seconds,
+      aws_lambda_event_source_mapping.stream[name].parallelization_factor == want.parallelization_factor,
+      aws_lambda_event_source_mapping.stream[name].bisect_batch_on_function_error == want.bisect_batch_on_function_error,
+      aws_lambda_event_source_mapping.stream[name].maximum_retry_attempts == want.maximum_retry_attempts,
+      aws_lambda_event_source_mapping.stream[name].maximum_record_age_in_seconds == want.maximum_record_age_in_seconds,
+    ])])
+    error_message = "batch_size, maximum_batching_window_in_seconds, parallelization_factor, bisect_batch_on_function_error, maximum_retry_attempts and maximum_record_age_in_seconds must be stream-mapping.json's, per mapping."
   }
 
   assert {
     # Decoded and encoded again (jsonencode sorts keys), so key order and spacing do not matter, the patterns do.
-    condition     = toset([for f in one(aws_lambda_event_source_mapping.stream.filter_criteria).filter : jsonencode(jsondecode(f.pattern))]) == toset([for f in values(jsondecode(file("./modules/control-plane/stream-mapping.json")).filters) : jsonencode(f)])
-    error_message = "The mapping's filter patterns must be exactly stream-mapping.json's filters."
+    condition = alltrue([for name, want in jsondecode(file("./modules/control-plane/stream-mapping.json")) :
+      length(aws_lambda_event_source_mapping.stream[name].filter_criteria) == 1 &&
+      toset([for f in one(aws_lambda_event_source_mapping.stream[name].filter_criteria).filter : jsonencode(jsondecode(f.pattern))]) == toset([for f in values(want.filters) : jsonencode(f)])
+    ])
+    error_message = "Each mapping's filter patterns must be exactly its stream-mapping.json filters."
   }
 
   assert {
-    condition     = aws_lambda_event_source_mapping.stream.function_response_types == toset(["ReportBatchItemFailures"])
+    condition     = alltrue([for m in values(aws_lambda_event_source_mapping.stream) : m.function_response_types == toset(["ReportBatchItemFailures"])])
     error_message = "routes/stream.ts answers with batchItemFailures: function_response_types must be [\"ReportBatchItemFailures\"]."
   }
 
   assert {
-    condition     = one(one(aws_lambda_event_source_mapping.stream.destination_config).on_failure).destination_arn == aws_sqs_queue.dead_letter.arn
+    condition     = alltrue([for m in values(aws_lambda_event_source_mapping.stream) : one(one(m.destination_config).on_failure).destination_arn == aws_sqs_queue.dead_letter.arn])
     error_message = "A batch that fails every retry must go to the dead-letter queue (on-failure destination)."
   }
 }

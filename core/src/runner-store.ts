@@ -63,6 +63,7 @@ export function runnerTableDefinition(tableName: string): CreateTableCommandInpu
 const DELIVERY_MARKER_TTL_SECONDS = 3 * 24 * 3600;
 
 const jobEndedKey = (jobId: number) => `ended#${jobId}`;
+const jobStartedKey = (runnerName: string) => `started#${runnerName}`;
 
 export interface RunnerStoreOptions {
   tableName: string;
@@ -310,6 +311,26 @@ export class RunnerStore {
    */
   async markDelivery(deliveryId: string, update?: Record<string, unknown>): Promise<boolean> {
     return this.putMarker({ runnerId: `delivery#${deliveryId}`, kind: 'delivery', ...(update ? { update } : {}) });
+  }
+
+  /**
+   * Records that runner `runnerName` started a job (`started#<runnerName>`, kind "job-started",
+   * TTL 3 days), with the `in_progress` update dispatch acts on. Keyed by the runner: an
+   * ephemeral runner takes one job, so every delivery of that start, whatever its id, is the
+   * same item, and a stopped task can read whether its runner took a job without waiting for
+   * the stream. False when it was recorded before.
+   */
+  async markJobStarted(runnerName: string, update: Record<string, unknown>): Promise<boolean> {
+    return this.putMarker({ runnerId: jobStartedKey(runnerName), kind: 'job-started', update });
+  }
+
+  /** The job runner `runnerName` started, by its `in_progress` as ingress recorded it; undefined when none was (a strongly consistent read). */
+  async jobStartedOn(runnerName: string): Promise<{ jobId: number } | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.options.tableName, Key: { runnerId: jobStartedKey(runnerName) }, ConsistentRead: true, ProjectionExpression: 'runnerId, #u.#j.#i', ExpressionAttributeNames: { '#u': 'update', '#j': 'job', '#i': 'id' } }),
+    );
+    const jobId = (out.Item as { update?: { job?: { id?: unknown } } } | undefined)?.update?.job?.id;
+    return typeof jobId === 'number' ? { jobId } : undefined;
   }
 
   /**

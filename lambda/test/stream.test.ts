@@ -61,7 +61,7 @@ describe('stream hand-off', () => {
     const started = await deliver('in_progress', jobId, deps, { runner_name: `ecs-runner-${jobId}` });
     expect(started.response.body).toEqual({ status: 'accepted' });
     expect((await deliver('in_progress', jobId, deps, { runner_name: `ecs-runner-${jobId}` })).response.body).toEqual({ status: 'duplicate' });
-    await streamDispatch(await streamInsertsOf(table.doc, [`delivery#${started.deliveryId}`]), deps);
+    await streamDispatch(await streamInsertsOf(table.doc, [`started#ecs-runner-${jobId}`]), deps);
     expect((await table.store.get(`ecs-runner-${jobId}`))?.status).toBe('busy');
 
     const ended = await deliver('completed', jobId, deps, { runner_name: `ecs-runner-${jobId}`, conclusion: 'success' });

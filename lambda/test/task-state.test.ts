@@ -163,6 +163,20 @@ describe('a stopped task', () => {
     expect(deps.github.registered.has(record.runnerId)).toBe(false);
     expect(published).toHaveLength(0);
   });
+  it('is completed with the job it took when ingress recorded its start but the stream has not delivered it yet, without asking GitHub', async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const record = await idleRunner(deps, table.store);
+    // Its own job went to another runner; GitHub gave it another job, whose in_progress is still in the stream.
+    deps.github.jobStatuses.set(record.jobId, 'in_progress');
+    deps.github.jobRunnerNames.set(record.jobId, 'someone-else-7');
+    const otherJob = record.jobId + 1_000;
+    expect(await table.store.markJobStarted(record.runnerId, { action: 'in_progress', deliveryId: 'd-1', repo: record.repo, job: { id: otherJob, runnerName: record.runnerId } })).toBe(true);
+    expect(await table.store.markJobStarted(record.runnerId, { action: 'in_progress', deliveryId: 'd-2', repo: record.repo, job: { id: otherJob, runnerName: record.runnerId } })).toBe(false);
+    const jobLookups = deps.github.calls.filter((c) => c.startsWith('job ')).length;
+    await onTaskStateChange(stopped(record.runnerId, 0), deps);
+    expect(await table.store.get(record.runnerId)).toMatchObject({ status: 'completed', assignedJobId: otherJob, statusReason: `task exited 0 after job ${otherJob}` });
+    expect(deps.github.calls.filter((c) => c.startsWith('job ')).length).toBe(jobLookups);
+  });
 });
 
 describe("a task's billing facts", () => {

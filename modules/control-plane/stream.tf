@@ -1,24 +1,28 @@
 # Dispatch follows the runner table's stream: ingress makes one conditional write per accepted
-# job, and this mapping delivers the INSERTs its filters let through to the same Lambda (the
+# job, and two mappings deliver the INSERTs their filters let through to the same Lambda (the
 # handler routes `aws:dynamodb` records to routes/stream.ts, which answers with
-# batchItemFailures). Every setting comes from stream-mapping.json, the file the sandbox loads
-# too, so the local stream and the deployed one cannot drift.
+# batchItemFailures): `launches` (new queued records) and `job_updates` (in_progress/completed
+# markers), so job updates never wait behind a shard's slow launches. Every setting comes from
+# stream-mapping.json, the file the sandbox loads too, so the local stream and the deployed one
+# cannot drift.
 
 locals {
-  stream_mapping = jsondecode(file("${path.module}/stream-mapping.json"))
+  stream_mappings = jsondecode(file("${path.module}/stream-mapping.json"))
 }
 
 resource "aws_lambda_event_source_mapping" "stream" {
+  for_each = local.stream_mappings
+
   event_source_arn  = aws_dynamodb_table.this.stream_arn
   function_name     = aws_lambda_function.this.arn
   starting_position = "LATEST"
 
-  batch_size                         = local.stream_mapping.batch_size
-  maximum_batching_window_in_seconds = local.stream_mapping.maximum_batching_window_in_seconds
-  parallelization_factor             = local.stream_mapping.parallelization_factor
-  bisect_batch_on_function_error     = local.stream_mapping.bisect_batch_on_function_error
-  maximum_retry_attempts             = local.stream_mapping.maximum_retry_attempts
-  maximum_record_age_in_seconds      = local.stream_mapping.maximum_record_age_in_seconds
+  batch_size                         = each.value.batch_size
+  maximum_batching_window_in_seconds = each.value.maximum_batching_window_in_seconds
+  parallelization_factor             = each.value.parallelization_factor
+  bisect_batch_on_function_error     = each.value.bisect_batch_on_function_error
+  maximum_retry_attempts             = each.value.maximum_retry_attempts
+  maximum_record_age_in_seconds      = each.value.maximum_record_age_in_seconds
 
   # routes/stream.ts reports the records it could not hand off; only those are retried.
   function_response_types = ["ReportBatchItemFailures"]
@@ -26,7 +30,7 @@ resource "aws_lambda_event_source_mapping" "stream" {
   # The filters are ORed: a record reaches the function when one of them matches it.
   filter_criteria {
     dynamic "filter" {
-      for_each = local.stream_mapping.filters
+      for_each = each.value.filters
       content {
         pattern = jsonencode(filter.value)
       }
@@ -44,32 +48,37 @@ resource "aws_lambda_event_source_mapping" "stream" {
   tags = var.tags
 
   lifecycle {
+    precondition {
+      # DynamoDB Streams: more than two readers of a shard at once are throttled.
+      condition     = length(local.stream_mappings) >= 1 && length(local.stream_mappings) <= 2
+      error_message = "stream-mapping.json, ${each.key}: one or two mappings; DynamoDB Streams throttles a shard read by more than two consumers."
+    }
     # AWS's limits for DynamoDB stream mappings (Lambda API, CreateEventSourceMapping), checked at
     # plan so a bad edit of stream-mapping.json fails here, not halfway through an apply.
     precondition {
-      condition     = local.stream_mapping.batch_size >= 1 && local.stream_mapping.batch_size <= 10000 && floor(local.stream_mapping.batch_size) == local.stream_mapping.batch_size
-      error_message = "stream-mapping.json: batch_size must be a whole number from 1 to 10000."
+      condition     = each.value.batch_size >= 1 && each.value.batch_size <= 10000 && floor(each.value.batch_size) == each.value.batch_size
+      error_message = "stream-mapping.json, ${each.key}: batch_size must be a whole number from 1 to 10000."
     }
     precondition {
-      condition     = local.stream_mapping.maximum_batching_window_in_seconds >= 0 && local.stream_mapping.maximum_batching_window_in_seconds <= 300
-      error_message = "stream-mapping.json: maximum_batching_window_in_seconds must be from 0 to 300."
+      condition     = each.value.maximum_batching_window_in_seconds >= 0 && each.value.maximum_batching_window_in_seconds <= 300
+      error_message = "stream-mapping.json, ${each.key}: maximum_batching_window_in_seconds must be from 0 to 300."
     }
     precondition {
-      condition     = local.stream_mapping.parallelization_factor >= 1 && local.stream_mapping.parallelization_factor <= 10
-      error_message = "stream-mapping.json: parallelization_factor must be from 1 to 10."
+      condition     = each.value.parallelization_factor >= 1 && each.value.parallelization_factor <= 10
+      error_message = "stream-mapping.json, ${each.key}: parallelization_factor must be from 1 to 10."
     }
     precondition {
-      condition     = local.stream_mapping.maximum_retry_attempts >= -1 && local.stream_mapping.maximum_retry_attempts <= 10000
-      error_message = "stream-mapping.json: maximum_retry_attempts must be -1 (until the record expires) or 0 to 10000."
+      condition     = each.value.maximum_retry_attempts >= -1 && each.value.maximum_retry_attempts <= 10000
+      error_message = "stream-mapping.json, ${each.key}: maximum_retry_attempts must be -1 (until the record expires) or 0 to 10000."
     }
     precondition {
-      condition     = local.stream_mapping.maximum_record_age_in_seconds == -1 || (local.stream_mapping.maximum_record_age_in_seconds >= 60 && local.stream_mapping.maximum_record_age_in_seconds <= 604800)
-      error_message = "stream-mapping.json: maximum_record_age_in_seconds must be -1 (no limit) or 60 to 604800."
+      condition     = each.value.maximum_record_age_in_seconds == -1 || (each.value.maximum_record_age_in_seconds >= 60 && each.value.maximum_record_age_in_seconds <= 604800)
+      error_message = "stream-mapping.json, ${each.key}: maximum_record_age_in_seconds must be -1 (no limit) or 60 to 604800."
     }
     precondition {
       # Five filters per mapping is Lambda's default quota (10 after a quota increase); a pattern is at most 4096 characters.
-      condition     = length(local.stream_mapping.filters) >= 1 && length(local.stream_mapping.filters) <= 5 && alltrue([for f in values(local.stream_mapping.filters) : length(jsonencode(f)) <= 4096])
-      error_message = "stream-mapping.json: filters must hold 1 to 5 patterns (Lambda's default quota), each at most 4096 characters as JSON."
+      condition     = length(each.value.filters) >= 1 && length(each.value.filters) <= 5 && alltrue([for f in values(each.value.filters) : length(jsonencode(f)) <= 4096])
+      error_message = "stream-mapping.json, ${each.key}: filters must hold 1 to 5 patterns (Lambda's default quota), each at most 4096 characters as JSON."
     }
   }
 

@@ -5,7 +5,7 @@ import { loadStreamMappings } from '../src/stream-mapping.js';
 
 const key = (id: string) => ({ runnerId: { S: id } });
 const queuedImage = (id: string) => ({ runnerId: { S: id }, status: { S: 'queued' }, deliveryId: { S: `d-${id}` } });
-const markerImage = (id: string) => ({ runnerId: { S: `delivery#${id}` }, kind: { S: 'delivery' }, update: { M: { action: { S: 'in_progress' } } } });
+const markerImage = (id: string) => ({ runnerId: { S: `started#${id}` }, kind: { S: 'job-started' }, update: { M: { action: { S: 'in_progress' } } } });
 
 function mapping(name: string, overrides: Partial<StreamMapping> = {}): StreamMapping {
   const file = loadStreamMappings().find((m) => m.name === name)!;
@@ -42,10 +42,10 @@ describe('the DynamoDB stream simulator', () => {
     }
     expect(() => stream.map(mapping('launches', { name: 'third' }), async () => undefined)).toThrow(/at most 2 readers per shard/);
     stream.append({ table: 'runners', keys: key('r1'), newImage: queuedImage('r1') });
-    stream.append({ table: 'runners', keys: key('delivery#x'), newImage: markerImage('x') });
+    stream.append({ table: 'runners', keys: key('started#x'), newImage: markerImage('x') });
     stream.append({ table: 'runners', keys: key('r1'), oldImage: queuedImage('r1'), newImage: { ...queuedImage('r1'), status: { S: 'starting' } } });
     await stream.whenIdle();
-    expect(seen).toEqual({ launches: ['r1'], job_updates: ['delivery#x'] });
+    expect(seen).toEqual({ launches: ['r1'], job_updates: ['started#x'] });
   });
 
   it('retries from the lowest reported failure, and sends a discarded batch to the on-failure destination', async () => {

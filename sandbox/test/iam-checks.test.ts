@@ -22,6 +22,9 @@ function neededStatements(): Statement[] {
     { Effect: 'Allow', Action: ['ecs:TagResource'], Resource: arn('ecs', 'task/fleet/*'), Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } } },
     { Effect: 'Allow', Action: ['iam:PassRole'], Resource: [role('fleet-exec'), role('fleet-runner')], Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } },
     { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: arn('sqs', 'fleet-dlq') },
+    // The event source mappings read the table's stream with the function's role.
+    { Effect: 'Allow', Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], Resource: `${arn('dynamodb', 'table/fleet')}/stream/2026-01-01T00:00:00.000` },
+    { Effect: 'Allow', Action: ['dynamodb:ListStreams'], Resource: '*' },
   ];
 }
 
@@ -60,7 +63,7 @@ function state(lambdaStatements: Statement[], envOverrides: Record<string, strin
           }),
           resource('aws_cloudwatch_log_group', { arn: arn('logs', 'log-group:/aws/lambda/fleet'), name: '/aws/lambda/fleet' }),
           resource('aws_cloudwatch_log_group', { arn: arn('logs', 'log-group:/ecs/fleet'), name: '/ecs/fleet' }),
-          resource('aws_dynamodb_table', { arn: arn('dynamodb', 'table/fleet'), name: 'fleet' }),
+          resource('aws_dynamodb_table', { arn: arn('dynamodb', 'table/fleet'), name: 'fleet', stream_enabled: true, stream_arn: `${arn('dynamodb', 'table/fleet')}/stream/2026-01-01T00:00:00.000` }),
           ...['/fleet/classes', '/fleet/github', '/fleet/secret'].map((name) => resource('aws_ssm_parameter', { arn: arn('ssm', `parameter${name}`), name, type: 'SecureString' })),
           resource('aws_cloudwatch_event_bus', { arn: arn('events', 'event-bus/fleet'), name: 'fleet' }),
           resource('aws_ecs_cluster', { arn: arn('ecs', 'cluster/fleet'), name: 'fleet' }),
@@ -95,7 +98,7 @@ describe('IAM checks of recorded calls against applied policies', () => {
   it('pass when the policy grants exactly what the recorded and service calls need', async () => {
     const result = await iamChecks({ state: state(neededStatements()), callLog: callLog() });
     expect(result.calls).toBe(3);
-    expect(result.rows.find((r: { role: string }) => r.role === 'fleet-control-plane')).toMatchObject({ grants: 8, denied: expect.any(Number) });
+    expect(result.rows.find((r: { role: string }) => r.role === 'fleet-control-plane')).toMatchObject({ grants: 12, denied: expect.any(Number) });
   });
 
   it('name a recorded call the policy does not allow', async () => {

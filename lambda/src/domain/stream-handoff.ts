@@ -21,7 +21,7 @@ export function handoffOf(record: DynamoDBRecord): WorkflowJobDetail | { skipped
     return dispatchEventFor(runner, item.deliveryId, runner.installationId);
   }
   const update = item.update as Partial<WorkflowJobDetail> | undefined;
-  if ((item.kind === 'delivery' || item.kind === 'job-ended') && update && (update.action === 'in_progress' || update.action === 'completed') && update.job && typeof update.deliveryId === 'string') {
+  if ((item.kind === 'job-started' || item.kind === 'job-ended') && update && (update.action === 'in_progress' || update.action === 'completed') && update.job && typeof update.deliveryId === 'string') {
     return update as WorkflowJobDetail;
   }
   return { skipped: `item ${String(item.runnerId)} is no hand-off` };

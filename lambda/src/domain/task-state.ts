@@ -70,9 +70,12 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
     log.warn('a task of this fleet stopped with no runner record');
     return;
   }
-  // GitHub's view only when the record cannot tell (no in_progress seen yet): did this runner get the job, or is it still waiting?
-  const githubJob = !tookJob(before) && !isTerminal(before.status) ? await deps.github.job(before.jobId) : undefined;
-  const tookPerGitHub = githubJob?.runnerName === before.runnerId ? true : githubJob?.status === 'queued' || githubJob?.runnerName ? false : undefined;
+  // When the record cannot tell (its in_progress not dispatched yet): the start ingress recorded for this runner,
+  // which any job may be (GitHub gives a job to any runner whose labels fit), then GitHub's view of its own job.
+  const unsure = !tookJob(before) && !isTerminal(before.status);
+  const started = unsure ? await store.jobStartedOn(runnerId) : undefined;
+  const githubJob = unsure && !started ? await deps.github.job(before.jobId) : undefined;
+  const tookPerGitHub = started || githubJob?.runnerName === before.runnerId ? true : githubJob?.status === 'queued' || githubJob?.runnerName ? false : undefined;
   const factsFor = (current: RunnerRecord) => ({
     tookJob: tookJob(current) ? true : tookPerGitHub,
     exitCode,
@@ -89,7 +92,8 @@ export async function onTaskStateChange(detail: TaskStateDetail, deps: Deps): Pr
       return outcome.status === 'keep' ? current.status : outcome.status;
     },
     (current) => ({
-      statusReason: outcome.status === 'completed' ? `task exited 0 after job ${current.assignedJobId ?? current.jobId}` : outcome.reason,
+      statusReason: outcome.status === 'completed' ? `task exited 0 after job ${current.assignedJobId ?? started?.jobId ?? current.jobId}` : outcome.reason,
+      ...(current.assignedJobId === undefined && started ? { assignedJobId: started.jobId } : {}),
       finishedAt: detail.stoppedAt ?? deps.now().toISOString(),
       ...billingFacts(detail, config),
     }),

@@ -113,7 +113,8 @@ async function recordQueuedJob(
 /**
  * in_progress / completed: one conditional PutItem of a marker that carries the update.
  * `completed` is keyed by the job (it also tells a late `queued` that the job ended, so
- * that one launches nothing); `in_progress` by the delivery.
+ * that one launches nothing); `in_progress` by the runner that took the job (so a stopped
+ * task can tell whether it ran one before the stream has delivered the start).
  */
 async function forwardJobUpdate(event: WorkflowJobEvent, deliveryId: string, deps: Deps): Promise<WebhookResponse> {
   const update: Omit<WorkflowJobDetail, 'runner'> = {
@@ -123,6 +124,7 @@ async function forwardJobUpdate(event: WorkflowJobEvent, deliveryId: string, dep
     ...(event.installationId ? { installationId: event.installationId } : {}),
     job: event.job,
   };
-  const recorded = event.action === 'completed' ? await deps.store.markJobEnded(event.job.id, update) : await deps.store.markDelivery(deliveryId, update);
+  if (event.action === 'in_progress' && !event.job.runnerName) return reply.ignored('in_progress names no runner');
+  const recorded = event.action === 'completed' ? await deps.store.markJobEnded(event.job.id, update) : await deps.store.markJobStarted(event.job.runnerName!, update);
   return recorded ? reply.accepted() : reply.duplicate();
 }
