@@ -204,7 +204,7 @@ variable "name_prefix" {
 }
 
 variable "event_bus_name" {
-  description = "Name of the EventBridge bus that carries accepted webhooks to dispatch (default: <name_prefix>-events)."
+  description = "Name of the EventBridge bus that carries the fleet's own re-dispatches (a freed slot, a built image, housekeeping, replacements; webhooks reach dispatch through the table's stream). Default: <name_prefix>-events."
   type        = string
   default     = null
 }

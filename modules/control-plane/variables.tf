@@ -30,7 +30,7 @@ variable "webhook_secret" {
 }
 
 variable "event_bus_name" {
-  description = "Name of the EventBridge bus that carries accepted webhooks to dispatch."
+  description = "Name of the EventBridge bus that carries the fleet's own re-dispatches (a freed slot, a built image, housekeeping, replacements); webhooks reach dispatch through the table's stream."
   type        = string
 }
 
