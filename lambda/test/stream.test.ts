@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { sign } from '@octokit/webhooks-methods';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { handoffOf } from '../src/domain/stream-handoff.js';
 import { ingress } from '../src/routes/ingress.js';
 import { streamDispatch } from '../src/routes/stream.js';
-import { makeDeps, recordingBus, streamInsertsOf, tablePerTest } from './support/fixtures.js';
+import { config, makeDeps, recordingBus, streamInsertsOf, tablePerTest } from './support/fixtures.js';
 
 /**
  * The hand-off ingress's one write makes: the runner table's stream carries the INSERT
@@ -73,6 +74,15 @@ describe('stream hand-off', () => {
     const record = await table.store.get(`ecs-runner-${jobId}`);
     expect(record?.status).toBe('completed');
     expect(record?.conclusion).toBe('success');
+  });
+
+  it('an in_progress that names no runner is ignored and writes nothing', async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const jobId = nextJob++;
+    const { response } = await deliver('in_progress', jobId, deps, { runner_name: null });
+    expect(response.body).toEqual({ status: 'ignored', reason: 'in_progress names no runner' });
+    const scan = await table.doc.send(new ScanCommand({ TableName: config.runnerTable }));
+    expect((scan.Items ?? []).filter((item) => JSON.stringify(item).includes(String(jobId)))).toEqual([]);
   });
 
   it('a queued whose completed arrived first is accepted but launches nothing', async () => {
