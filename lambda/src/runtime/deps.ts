@@ -89,7 +89,10 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
     jitSecrets: createJitSecrets(new SSMClient({ ...clientConfig(env, 'SSM'), maxAttempts: 6, retryMode: 'adaptive' }), { path: config.jitParameterPath, kmsKeyId: config.jitKmsKeyId || undefined }),
     // Only the fleet's own re-dispatches use the bus (GitHub's deliveries hand off through the table's stream).
     bus: deferred<EventPublisher>(async () => {
-      const [{ createEventPublisher }, eventbridge] = await Promise.all([import('../adapters/event-bus.js'), import('@aws-sdk/client-eventbridge')]);
+      // One after the other: two chunks linked at once made jest's ES module loader (SANDBOX_LAMBDA=bundle
+      // in npm test) fail with "request for 'node:module' is not in cache"; Node itself does not mind.
+      const { createEventPublisher } = await import('../adapters/event-bus.js');
+      const eventbridge = await import('@aws-sdk/client-eventbridge');
       const { EventBridgeClient } = namedExports(eventbridge, 'EventBridgeClient');
       return createEventPublisher(new EventBridgeClient(clientConfig(env, 'EVENTBRIDGE')), config.eventBusName);
     }),

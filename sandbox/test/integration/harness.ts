@@ -22,7 +22,8 @@ export async function startTestSandbox(env: Record<string, string> = {}): Promis
   const callLog = process.env.SANDBOX_AWS_CALL_LOG ? { SANDBOX_AWS_CALL_LOG: process.env.SANDBOX_AWS_CALL_LOG } : {};
   const sandbox = await startSandbox({
     env: { PORT: '0', SANDBOX_TASK_START_MS: '20', SANDBOX_JOB_MS: '40', SANDBOX_RETRY_MS: '20', SANDBOX_HOUSEKEEPING_MS: '0', ...lambda, ...callLog, ...env },
-    logLevel: 'SILENT',
+    // HARNESS_LOG=DEBUG (or INFO) shows the control plane's log lines while a test is being debugged.
+    logLevel: (process.env.HARNESS_LOG as 'SILENT') ?? 'SILENT',
     onError: (message) => problems.push(message),
   });
   return Object.assign(sandbox, { problems });
