@@ -191,7 +191,7 @@ async function checkStreamMapping(state, endpoint) {
           EventSourceArn: described.LatestStreamArn,
           FunctionArn: fn.arn,
           State: 'Enabled',
-          StartingPosition: 'LATEST',
+          StartingPosition: 'TRIM_HORIZON',
           BatchSize: want.batch_size,
           MaximumBatchingWindowInSeconds: want.maximum_batching_window_in_seconds,
           ParallelizationFactor: want.parallelization_factor,

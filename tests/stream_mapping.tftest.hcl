@@ -57,8 +57,8 @@ run "stream_mapping_matches_the_json" {
   }
 
   assert {
-    condition     = alltrue([for m in values(aws_lambda_event_source_mapping.stream) : m.starting_position == "LATEST"])
-    error_message = "The mappings start at LATEST: records written before they existed are housekeeping's."
+    condition     = alltrue([for m in values(aws_lambda_event_source_mapping.stream) : m.starting_position == "TRIM_HORIZON"])
+    error_message = "The mappings start at TRIM_HORIZON: what was written before a mapping existed (the function goes live first) is dispatched too."
   }
 
   assert {

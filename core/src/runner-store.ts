@@ -305,15 +305,6 @@ export class RunnerStore {
   }
 
   /**
-   * Records a webhook delivery id (`delivery#<id>`), with the update dispatch acts on: the
-   * item's stream INSERT is the hand-off (docs/design-notes.md "One write at ingress").
-   * False when it was seen before.
-   */
-  async markDelivery(deliveryId: string, update?: Record<string, unknown>): Promise<boolean> {
-    return this.putMarker({ runnerId: `delivery#${deliveryId}`, kind: 'delivery', ...(update ? { update } : {}) });
-  }
-
-  /**
    * Records that runner `runnerName` started a job (`started#<runnerName>`, kind "job-started",
    * TTL 3 days), with the `in_progress` update dispatch acts on. Keyed by the runner: an
    * ephemeral runner takes one job, so every delivery of that start, whatever its id, is the
@@ -343,14 +334,27 @@ export class RunnerStore {
     return this.putMarker({ runnerId: jobEndedKey(jobId), kind: 'job-ended', update });
   }
 
-  /** Job `jobId`'s ended marker, with the conclusion its `completed` carried; undefined while the job has not ended (a strongly consistent read). */
-  async jobEnded(jobId: number): Promise<{ conclusion: string } | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({ TableName: this.options.tableName, Key: { runnerId: jobEndedKey(jobId) }, ConsistentRead: true, ProjectionExpression: 'runnerId, #u.#j.#c', ExpressionAttributeNames: { '#u': 'update', '#j': 'job', '#c': 'conclusion' } }),
-    );
-    if (!out.Item) return undefined;
-    const conclusion = (out.Item as { update?: { job?: { conclusion?: unknown } } }).update?.job?.conclusion;
-    return { conclusion: typeof conclusion === 'string' && conclusion !== '' ? conclusion : 'unknown' };
+  /**
+   * What a `queued` hand-off needs to know before it launches, in one consistent batch read:
+   * the runner record as it stands now, and job `jobId`'s ended marker (with the conclusion its
+   * `completed` carried) if the job already ended.
+   */
+  async handoffState(runnerId: string, jobId: number): Promise<{ record?: RunnerRecord; ended?: { conclusion: string } }> {
+    const found: Array<Record<string, unknown>> = [];
+    let keys: Array<Record<string, unknown>> | undefined = [{ runnerId }, { runnerId: jobEndedKey(jobId) }];
+    // DynamoDB may leave some keys unprocessed under load: ask again for those.
+    while (keys && keys.length > 0) {
+      const out: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: keys, ConsistentRead: true } } }));
+      found.push(...(out.Responses?.[this.options.tableName] ?? []));
+      keys = out.UnprocessedKeys?.[this.options.tableName]?.Keys;
+    }
+    const record = found.find((item) => item.runnerId === runnerId && item.kind === undefined) as RunnerRecord | undefined;
+    const marker = found.find((item) => item.runnerId === jobEndedKey(jobId)) as { update?: { job?: { conclusion?: unknown } } } | undefined;
+    const conclusion = marker?.update?.job?.conclusion;
+    return {
+      ...(record ? { record } : {}),
+      ...(marker ? { ended: { conclusion: typeof conclusion === 'string' && conclusion !== '' ? conclusion : 'unknown' } } : {}),
+    };
   }
 
   private async putMarker(item: { runnerId: string; kind: string; update?: Record<string, unknown> }): Promise<boolean> {

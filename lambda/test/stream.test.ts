@@ -76,6 +76,24 @@ describe('stream hand-off', () => {
     expect(record?.conclusion).toBe('success');
   });
 
+  it('a late redelivery of a queued INSERT leaves a runner that moved on alone: a busy runner whose own job ended is not cancelled', async () => {
+    const deps = makeDeps(table.store, table.clock);
+    const jobId = nextJob++;
+    const runnerId = `ecs-runner-${jobId}`;
+    await deliver('queued', jobId, deps);
+    const insert = await streamInsertsOf(table.doc, [runnerId]);
+    await streamDispatch(insert, deps);
+    // The runner took another job, and its own job ran elsewhere and ended.
+    await table.store.advance(runnerId, 'busy', { assignedJobId: jobId + 500 });
+    await deliver('completed', jobId, deps, { runner_name: 'other-fleet-1', conclusion: 'success' });
+    const registrations = deps.github.calls.filter((c) => c.startsWith('generateJitConfig')).length;
+
+    expect(await streamDispatch(insert, deps)).toEqual({ batchItemFailures: [] });
+    expect(await table.store.get(runnerId)).toMatchObject({ status: 'busy', assignedJobId: jobId + 500 });
+    expect(deps.tasks.started.size).toBe(1);
+    expect(deps.github.calls.filter((c) => c.startsWith('generateJitConfig')).length).toBe(registrations);
+  });
+
   it('an in_progress that names no runner is ignored and writes nothing', async () => {
     const deps = makeDeps(table.store, table.clock);
     const jobId = nextJob++;

@@ -15,7 +15,10 @@ resource "aws_lambda_event_source_mapping" "stream" {
 
   event_source_arn  = aws_dynamodb_table.this.stream_arn
   function_name     = aws_lambda_function.this.arn
-  starting_position = "LATEST"
+  # From the oldest record the stream holds (24 h): what was written while a mapping did not exist yet
+  # (the function is live before its mappings; a mapping replaced) is still dispatched. A replay is
+  # harmless: a queued record that moved on is skipped, and job updates are idempotent.
+  starting_position = "TRIM_HORIZON"
 
   batch_size                         = each.value.batch_size
   maximum_batching_window_in_seconds = each.value.maximum_batching_window_in_seconds

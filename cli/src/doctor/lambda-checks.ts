@@ -89,5 +89,5 @@ export async function checkDeadLetterQueue(ctx: DoctorContext): Promise<CheckRes
   }
   const depth = Number(attributes.ApproximateNumberOfMessages ?? 0) + Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
   if (depth === 0) return pass('dead-letter-queue', 'The dead-letter queue is empty.');
-  return fail('dead-letter-queue', `${counted(depth, 'event')} in the dead-letter queue (the control plane gave up on them after retries; their jobs may never get a runner): read them with aws sqs receive-message --queue-url ${d.deadLetterQueueUrl}, fix the cause (see lambda-errors), then re-run the jobs and purge the queue.`, { depth });
+  return fail('dead-letter-queue', `${counted(depth, 'event')} in the dead-letter queue (the control plane gave up on them after retries; their jobs may never get a runner): read them with aws sqs receive-message --queue-url ${d.deadLetterQueueUrl} (a stream batch's message names its shard and sequence numbers, not the jobs; queued jobs among them are dispatched again by housekeeping after 10 minutes), fix the cause (see lambda-errors), then re-run the jobs that did not start and purge the queue.`, { depth });
 }

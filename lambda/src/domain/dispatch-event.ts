@@ -2,9 +2,10 @@ import type { RunnerRecord } from '@runner-fleet/core';
 import type { WorkflowJobDetail } from './ports.js';
 
 /**
- * The dispatch event for a recorded runner: put on the bus by ingress for a
- * new job, by the image-build route for runners whose image is ready, and by
- * housekeeping for a job whose dispatch was lost.
+ * The dispatch event for a recorded runner: built from the stream record of
+ * ingress's write for a new job; put on the bus by the image-build route for
+ * runners whose image is ready, by a freed slot, and by housekeeping for a job
+ * whose dispatch was lost.
  */
 export function dispatchEventFor(record: RunnerRecord, deliveryId: string, installationId?: number): WorkflowJobDetail {
   return {

@@ -15,7 +15,7 @@ export interface JitSecrets {
   discard(runnerId: string): Promise<number>;
 }
 
-/** The event ingress puts on the bus for dispatch (source runner-fleet.github, detail-type workflow_job). */
+/** What dispatch acts on: built from the stream record of ingress's write, or put on the bus by the fleet's own re-dispatches (source runner-fleet.github, detail-type workflow_job). */
 export interface WorkflowJobDetail {
   action: 'queued' | 'in_progress' | 'completed';
   deliveryId: string;

@@ -2,13 +2,13 @@ import { launchRunner } from '../domain/launch-runner.js';
 import { recordJobCompleted, recordJobStarted } from '../domain/job-progress.js';
 import type { Deps, WorkflowJobDetail } from '../domain/ports.js';
 
-/** The workflow_job events ingress put on the bus (EventBridge retries this route when it throws). */
+/** A workflow_job hand-off: from the table's stream (routes/stream.ts), or a re-dispatch of the fleet's own from the bus; both retry this route when it throws. */
 export async function dispatch(detail: WorkflowJobDetail, deps: Deps): Promise<void> {
   deps.log.appendKeys({ deliveryId: detail.deliveryId, jobId: detail.job.id, action: detail.action, runnerId: detail.runner?.runnerId });
   countJob(detail, deps);
   switch (detail.action) {
     case 'queued':
-      if (!detail.runner) throw new Error('queued event without its runner; it was not put on the bus by ingress');
+      if (!detail.runner) throw new Error('queued event without its runner; no hand-off of ingress or of the fleet makes one');
       return launchRunner(detail, detail.runner, deps);
     case 'in_progress':
       return recordJobStarted(detail, deps);

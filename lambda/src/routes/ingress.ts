@@ -12,8 +12,8 @@ const HANDLED_ACTIONS = new Set(['queued', 'in_progress', 'completed']);
 /**
  * POST /webhook (DESIGN §8): verify, parse, filter, de-duplicate, and make one
  * conditional write. That write is the hand-off: its stream INSERT triggers
- * dispatch, where the slow work (GitHub, ECS) happens (docs/design-notes.md
- * "One write at ingress").
+ * dispatch, where the slow work (GitHub, ECS) happens (docs/design-notes.md,
+ * "§1/§8/§9 the hand-off").
  */
 export async function ingress(request: WebhookRequest, deps: Deps): Promise<WebhookResponse> {
   const { headers, body } = request;

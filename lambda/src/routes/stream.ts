@@ -37,15 +37,28 @@ async function dispatchRecord(record: DynamoDBRecord, deps: Deps): Promise<boole
   }
 }
 
-/** A `queued` whose job already ended (its `completed` arrived first) launches nothing. */
+/**
+ * A `queued` record's INSERT is the hand-off only for the version ingress wrote: one consistent
+ * batch read finds the record as it stands and whether its job already ended. A record that moved
+ * on (launched, waiting with a retry time, re-dispatched by housekeeping, ended) belongs to the
+ * path that moved it, so a late or repeated delivery does nothing: no second registration, and
+ * never a cancel of a runner that is already up. A still-untouched record whose job ended (its
+ * `completed` arrived first) is cancelled with the job's conclusion, and nothing is launched.
+ */
 async function dispatchHandoff(detail: WorkflowJobDetail, deps: Deps): Promise<void> {
-  const ended = detail.action === 'queued' && detail.runner ? await deps.store.jobEnded(detail.job.id) : undefined;
-  if (ended && detail.runner) {
-    const result = await deps.store.advance(detail.runner.runnerId, 'cancelled', {
+  if (detail.action !== 'queued' || !detail.runner) return dispatch(detail, deps);
+  const { runnerId, version } = detail.runner;
+  const { record, ended } = await deps.store.handoffState(runnerId, detail.job.id);
+  if (!record || record.status !== 'queued' || record.version !== version) {
+    deps.log.info('hand-off already taken over; nothing to do', { runnerId, handoffVersion: version, status: record?.status, version: record?.version });
+    return;
+  }
+  if (ended) {
+    const result = await deps.store.advance(runnerId, 'cancelled', {
       conclusion: ended.conclusion,
       statusReason: `job ${detail.job.id} ended (${ended.conclusion}) before its queued delivery was dispatched; no runner launched`,
     });
-    deps.log.info('queued job had already ended; nothing launched', { cancelled: result.changed });
+    deps.log.info('queued job had already ended; nothing launched', { runnerId, cancelled: result.changed });
     return;
   }
   return dispatch(detail, deps);

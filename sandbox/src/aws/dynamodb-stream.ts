@@ -258,11 +258,13 @@ export class DynamoDbStreamSimulator {
       // Records before the lowest failure are checkpointed; the rest are retried.
       this.complete(lane, failedFrom);
       const retried = batch.slice(failedFrom);
-      for (const p of retried) p.failures++;
+      // Lambda: "splitting a batch does not count towards the retry quota"; a batch of one that fails does.
+      const splitting = threw && settings.bisectBatchOnFunctionError && batch.length > 1;
+      if (!splitting) for (const p of retried) p.failures++;
       if (settings.bisectBatchOnFunctionError) lane.limit = threw ? Math.max(1, Math.ceil(batch.length / 2)) : Math.max(1, retried.length);
-      this.discardExhausted(lane, retried);
+      if (!splitting) this.discardExhausted(lane, retried);
       if (lane.queue.length > 0 && lane.queue[0] === retried[0]) {
-        const delay = this.retryBaseMs * 2 ** Math.min(retried[0]!.failures - 1, 6);
+        const delay = this.retryBaseMs * 2 ** Math.min(Math.max(retried[0]!.failures - 1, 0), 6);
         const timer = setTimeout(() => {
           this.timers.delete(timer);
           void this.invoke(lane);

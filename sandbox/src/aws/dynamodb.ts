@@ -60,7 +60,10 @@ export function createDynamoDb() {
     try {
       before = await Promise.all(keys.map((k) => readItem(k)));
     } catch {
-      return replay(req, res, body); // the write still happens; only its change is not known
+      // Without the item's before-image the change could not reach the stream: the write is refused
+      // (as a 500 DynamoDB's clients retry) rather than made and silently left out of the stream.
+      res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'the sandbox could not read the item before the write' }));
+      return;
     }
     const finished = new Promise<void>((resolve) => res.once('finish', resolve).once('close', resolve));
     replay(req, res, body);
