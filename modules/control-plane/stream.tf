@@ -13,8 +13,8 @@ locals {
 resource "aws_lambda_event_source_mapping" "stream" {
   for_each = local.stream_mappings
 
-  event_source_arn  = aws_dynamodb_table.this.stream_arn
-  function_name     = aws_lambda_function.this.arn
+  event_source_arn = aws_dynamodb_table.this.stream_arn
+  function_name    = aws_lambda_function.this.arn
   # From the oldest record the stream holds (24 h): what was written while a mapping did not exist yet
   # (the function is live before its mappings; a mapping replaced) is still dispatched. A replay is
   # harmless: a queued record that moved on is skipped, and job updates are idempotent.
