@@ -44,6 +44,8 @@ export interface Config {
   jitParameterPath: string;
   /** KMS key of those SecureStrings; empty: the account's aws/ssm key. */
   jitKmsKeyId: string;
+  /** GitHub requests kept for JIT registrations: below this many left, housekeeping defers its GitHub sweeps. */
+  githubApiReserve: number;
 }
 
 export class ConfigError extends Error {
@@ -158,6 +160,7 @@ export function readConfig(env: Env): Config {
     webhookAllowedCidrs,
     jitParameterPath,
     jitKmsKeyId: env.JIT_KMS_KEY_ID?.trim() ?? '',
+    githubApiReserve: integer('GITHUB_API_RESERVE', 500, 0),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
 import { decideRetry, fleetRetry, type FleetRetryOptions } from '../src/adapters/github-retry.js';
+import { GitHubRateLimitedError } from '../src/domain/ports.js';
 
 type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
 
@@ -78,7 +79,8 @@ describe('GitHub retry plugin', () => {
   it('stops retrying rate limits once the handler refuses', async () => {
     const limited: Answer = { status: 403, body: { message: 'You have exceeded a secondary rate limit.' }, headers: { 'retry-after': '0' } };
     const { client, seen } = clientAnswering([limited], { fallbackSecondaryRetryAfterSeconds: 0 });
-    await expect(listRunners(client)).rejects.toMatchObject({ status: 403 });
+    // Not waited out here: the caller gets the wait GitHub asked for, and decides (a launch waits queued).
+    await expect(listRunners(client)).rejects.toMatchObject({ name: 'GitHubRateLimitedError', kind: 'secondary' });
     expect(seen.secondary).toEqual([0, 0, 0]);
     expect(seen.calls).toBe(3);
   });
@@ -94,9 +96,31 @@ describe('GitHub retry plugin', () => {
 
   it('does not retry a primary rate limit whose reset is further away than the handler accepts', async () => {
     const { client, seen } = clientAnswering([{ status: 403, body: { message: 'API rate limit exceeded' }, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(nowSeconds() + 600) } }]);
-    await expect(listRunners(client)).rejects.toMatchObject({ status: 403 });
+    const reset = nowSeconds() + 600;
+    const error = await listRunners(client).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitHubRateLimitedError);
+    // One second past the reset, as GitHub advises.
+    expect((error as GitHubRateLimitedError).retryAt.getTime()).toBeGreaterThanOrEqual((reset - 1) * 1000);
+    expect((error as GitHubRateLimitedError).kind).toBe('primary');
     expect(seen.calls).toBe(1);
     expect(seen.rateLimits[0]).toBeGreaterThan(20);
+  });
+
+  it('shows every answer, refused ones included, to onAnswer with its rate-limit headers', async () => {
+    const answers: Array<{ status?: number; headers: Record<string, unknown> }> = [];
+    const limits = { 'x-ratelimit-limit': '5000', 'x-ratelimit-resource': 'core', 'x-ratelimit-reset': String(nowSeconds() + 60) };
+    const { client } = clientAnswering(
+      [
+        { status: 502, headers: { ...limits, 'x-ratelimit-remaining': '41' } },
+        { status: 200, body: { total_count: 0, runners: [] }, headers: { ...limits, 'x-ratelimit-remaining': '40' } },
+      ],
+      { onAnswer: (answer) => void answers.push(answer) },
+    );
+    await listRunners(client);
+    expect(answers.map((a) => [a.status, a.headers['x-ratelimit-remaining']])).toEqual([
+      [502, '41'],
+      [200, '40'],
+    ]);
   });
 
   it('backs off quadratically from the base for error answers', () => {

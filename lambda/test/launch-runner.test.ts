@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RunnerStore } from '@runner-fleet/core';
 import { DISPATCH_LEASE_MS, launchRunner, runTaskToken } from '../src/domain/launch-runner.js';
 import { LAUNCH_BACKOFF_BASE_MS, MAX_LAUNCH_ATTEMPTS } from '../src/domain/capacity.js';
-import { CapacityError, LaunchRefusedError, RetryableError, ThrottledError } from '../src/domain/ports.js';
+import { CapacityError, GitHubRateLimitedError, LaunchRefusedError, RetryableError, ThrottledError } from '../src/domain/ports.js';
+import { THROTTLE_RETRY_MAX_MS, THROTTLE_RETRY_MIN_MS } from '../src/domain/rate-limit-wait.js';
 import { makeDeps, queuedJob, startTable } from './support/fixtures.js';
 
 describe('launchRunner (queued → starting)', () => {
@@ -171,7 +172,7 @@ describe('launchRunner (queued → starting)', () => {
     expect(deps.jitSecrets.of(runnerId)).toEqual([]);
   });
 
-  it('waits with a backoff when SSM throttles storing the JIT config: no task, no registration, the slot freed', async () => {
+  it('tries again in 2 to 5 s when SSM throttles storing the JIT config: no task, no registration, the slot freed, no attempt counted', async () => {
     const deps = makeDeps(store, table.clock);
     const { detail } = await queuedJob(store, table.clock);
     const runnerId = detail.runner!.runnerId;
@@ -180,11 +181,77 @@ describe('launchRunner (queued → starting)', () => {
     await launchRunner(detail, detail.runner!, deps);
 
     expect(deps.tasks.calls).toEqual([]);
-    expect(await store.get(runnerId)).toMatchObject({ status: 'queued', launchAttempts: 1 });
-    expect((await store.get(runnerId))?.statusReason).toMatch(/^SSM throttled PutParameter: Rate exceeded \(attempt 1 of/);
+    const record = await store.get(runnerId);
+    expect(record).toMatchObject({ status: 'queued' });
+    expect(record?.launchAttempts).toBeUndefined();
+    expect(record?.statusReason).toMatch(/^SSM throttled PutParameter: Rate exceeded; tried again in [2-5] s/);
+    const delay = Date.parse(record!.retryAt!) - table.clock.now.getTime();
+    expect(delay).toBeGreaterThanOrEqual(THROTTLE_RETRY_MIN_MS);
+    expect(delay).toBeLessThanOrEqual(THROTTLE_RETRY_MAX_MS);
     expect(deps.github.registered.has(runnerId)).toBe(false);
     expect((await store.capacity.holders()).has(runnerId)).toBe(false);
-    expect(deps.metrics.totals.get('LaunchFailures/throttled')).toBe(1);
+    expect(deps.metrics.totals.get('RunTaskThrottled')).toBe(1);
+    expect(deps.metrics.totals.get('LaunchFailures/throttled')).toBeUndefined();
+  });
+
+  it('never fails a runner for throttling: five throttled RunTasks in a row leave it queued with no launch attempt', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    const runnerId = detail.runner!.runnerId;
+    for (let attempt = 1; attempt <= MAX_LAUNCH_ATTEMPTS; attempt++) {
+      const current = (await store.get(runnerId))!;
+      deps.tasks.nextRunError = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      await launchRunner(detail, { ...detail.runner!, version: current.version }, deps);
+    }
+    const record = await store.get(runnerId);
+    expect(record).toMatchObject({ status: 'queued', statusReason: expect.stringMatching(/^ECS throttled RunTask: Rate exceeded; tried again in/) });
+    expect(record?.launchAttempts).toBeUndefined();
+    expect(deps.metrics.totals.get('RunTaskThrottled')).toBe(MAX_LAUNCH_ATTEMPTS);
+    expect(deps.metrics.totals.get('LaunchFailures')).toBeUndefined();
+    expect(deps.github.registered.has(runnerId)).toBe(false);
+  });
+
+  it('keeps the job queued until the budget returns when GitHub refuses the JIT registration for its rate limit', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    const runnerId = detail.runner!.runnerId;
+    const reset = new Date(table.clock.now.getTime() + 30 * 60_000);
+    deps.github.failNextGenerate = new GitHubRateLimitedError('GitHub primary rate limit reached (HTTP 403)', reset, 'primary');
+
+    await launchRunner(detail, detail.runner!, deps);
+
+    const record = await store.get(runnerId);
+    expect(record).toMatchObject({ status: 'queued', retryAt: reset.toISOString() });
+    expect(record?.launchAttempts).toBeUndefined();
+    expect(record?.statusReason).toMatch(/GitHub's primary API rate limit/);
+    expect(deps.tasks.calls).toEqual([]);
+    expect((await store.capacity.holders()).has(runnerId)).toBe(false);
+    expect(deps.metrics.totals.get('GitHubRateLimited/primary')).toBe(1);
+  });
+
+  it('spends no GitHub call while the shared budget says GitHub refuses requests; the slot is not held', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    const runnerId = detail.runner!.runnerId;
+    const now = table.clock.now.getTime();
+    deps.githubBudget.state = { remaining: 0, limit: 5000, resetAt: now + 600_000, observedAt: now - 1_000, blockedUntil: now + 601_000 };
+
+    await launchRunner(detail, detail.runner!, deps);
+
+    expect(deps.github.calls).toEqual([]);
+    expect(await store.get(runnerId)).toMatchObject({ status: 'queued', retryAt: new Date(now + 601_000).toISOString() });
+    expect((await store.capacity.holders()).has(runnerId)).toBe(false);
+  });
+
+  it('launches as usual while the budget has requests left, however few', async () => {
+    const deps = makeDeps(store, table.clock);
+    const { detail } = await queuedJob(store, table.clock);
+    const now = table.clock.now.getTime();
+    deps.githubBudget.state = { remaining: 3, limit: 5000, resetAt: now + 600_000, observedAt: now };
+
+    await launchRunner(detail, detail.runner!, deps);
+
+    expect(await store.get(detail.runner!.runnerId)).toMatchObject({ status: 'starting' });
   });
 
   it('starts no task and unregisters the runner when its JIT config cannot be stored; the event is retried', async () => {
@@ -207,13 +274,13 @@ describe('launchRunner (queued → starting)', () => {
     const runnerId = detail.runner!.runnerId;
     for (let attempt = 1; attempt <= MAX_LAUNCH_ATTEMPTS; attempt++) {
       const current = (await store.get(runnerId))!;
-      deps.tasks.nextRunError = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      deps.tasks.nextRunError = new CapacityError('RunTask started no task: Capacity is unavailable at this time');
       await launchRunner(detail, { ...detail.runner!, version: current.version }, deps);
     }
     expect(await store.get(runnerId)).toMatchObject({
       status: 'failed',
       launchAttempts: MAX_LAUNCH_ATTEMPTS,
-      statusReason: `no task started after ${MAX_LAUNCH_ATTEMPTS} attempts: ECS throttled RunTask: Rate exceeded`,
+      statusReason: `no task started after ${MAX_LAUNCH_ATTEMPTS} attempts: RunTask started no task: Capacity is unavailable at this time`,
     });
     expect(deps.tasks.started.has(runnerId)).toBe(false);
     expect(deps.github.registered.has(runnerId)).toBe(false);

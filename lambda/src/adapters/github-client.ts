@@ -2,6 +2,8 @@ import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { lazy } from '../runtime/lazy.js';
 import type { Log } from '../runtime/logger.js';
+import { observe } from '../domain/github-budget.js';
+import type { GitHubBudget } from '../domain/ports.js';
 import type { GitHubAuth } from './github-auth.js';
 import { fleetRetry, type FleetRetryOptions } from './github-retry.js';
 
@@ -16,6 +18,8 @@ export interface GitHubClientOptions {
   log: Log;
   /** Base of the quadratic backoff for 5xx answers (1 s in AWS, less in tests). */
   retryBaseMs?: number;
+  /** Fed every answer's rate-limit headers, so every instance knows what is left. */
+  budget?: GitHubBudget;
 }
 
 const MAX_RATE_LIMIT_RETRIES = 2;
@@ -26,7 +30,12 @@ const MAX_RATE_LIMIT_WAIT_SECONDS = 20;
  * installation, built on first use and kept for the life of the Lambda.
  */
 export function createGitHubClients(options: GitHubClientOptions): (installationId?: number) => Promise<FleetOctokit> {
-  const { auth, baseUrl, log } = options;
+  const { auth, baseUrl, log, budget } = options;
+  const onAnswer: FleetRetryOptions['onAnswer'] = (answer) => {
+    const state = observe(answer, Date.now());
+    // Advice, never in the way of the call: a failure is logged, the answer goes on.
+    if (state && budget) return budget.record(state).catch((error: unknown) => log.warn('the GitHub budget could not be recorded', { error }));
+  };
   const common = {
     baseUrl,
     userAgent: 'aws-runner-fleet',
@@ -36,6 +45,7 @@ export function createGitHubClients(options: GitHubClientOptions): (installation
       doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
       retries: 3,
       retryBaseMs: options.retryBaseMs ?? 1000,
+      onAnswer,
       onRateLimit: (retryAfter, request, retryCount) => {
         log.warn('GitHub rate limit reached', { retryAfter, method: request.method, url: request.url, retryCount });
         return retryCount < MAX_RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_SECONDS;

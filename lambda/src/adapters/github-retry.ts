@@ -9,6 +9,8 @@
  * GitHub asks or the backoff says.
  */
 import type { Octokit } from '@octokit/core';
+import { blockedUntil, classifyRateLimit } from '../domain/github-budget.js';
+import { GitHubRateLimitedError } from '../domain/ports.js';
 
 export interface RateLimitRequest {
   method: string;
@@ -31,6 +33,8 @@ export interface FleetRetryOptions {
   fallbackSecondaryRetryAfterSeconds?: number;
   /** Injected in tests; `Date.now` otherwise. */
   now?: () => number;
+  /** Sees every answer GitHub gives (success or failure, retries included): the budget is read from its headers. Must not reject. */
+  onAnswer?: (answer: FailedAnswer & { headers: NonNullable<FailedAnswer['headers']> }) => void | Promise<void>;
 }
 
 /** What a failed answer looks like to the decision: Octokit's RequestError, narrowed. */
@@ -75,6 +79,14 @@ export function decideRetry(answer: FailedAnswer, request: RateLimitRequest, cou
   return { retry: true, waitMs: options.retryBaseMs * (counts.error + 1) ** 2, kind: 'error' };
 }
 
+/** A rate limit not waited out here becomes GitHubRateLimitedError: the caller decides when to try again. */
+function rateLimited(answer: FailedAnswer & { headers: NonNullable<FailedAnswer['headers']> }, now: number, cause: unknown): GitHubRateLimitedError | undefined {
+  const kind = classifyRateLimit(answer.status, answer.message, answer.headers);
+  if (!kind) return undefined;
+  const until = new Date(blockedUntil(kind, answer.headers, now));
+  return new GitHubRateLimitedError(`GitHub ${kind} rate limit reached (HTTP ${answer.status}); GitHub takes requests again at ${until.toISOString()}`, until, kind, { cause });
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 type RequestOptions = { method: string; url: string; request?: { retryCount?: number } };
@@ -87,13 +99,18 @@ export function fleetRetry(octokit: Octokit, octokitOptions: { fleetRetry?: Flee
   octokit.hook.wrap('request', async (request, requestOptions) => {
     const counts: RetryCounts = { error: 0, rateLimit: 0 };
     const { method, url } = requestOptions as unknown as RequestOptions;
+    const now = options.now ?? Date.now;
     for (;;) {
       try {
-        return await request(requestOptions);
+        const response = await request(requestOptions);
+        await options.onAnswer?.({ status: response.status, headers: (response.headers ?? {}) as Record<string, string> });
+        return response;
       } catch (error) {
         const failed = error as RequestError;
-        const decision = decideRetry({ status: failed.status, message: failed.message, headers: failed.response?.headers }, { method, url }, counts, options);
-        if (!decision.retry) throw error;
+        const answer = { status: failed.status, message: failed.message, headers: failed.response?.headers ?? {} };
+        if (failed.response) await options.onAnswer?.(answer);
+        const decision = decideRetry(answer, { method, url }, counts, options);
+        if (!decision.retry) throw rateLimited(answer, now(), error) ?? error;
         if (decision.kind === 'error') counts.error++;
         else counts.rateLimit++;
         await sleep(decision.waitMs);

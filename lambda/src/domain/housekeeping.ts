@@ -5,6 +5,7 @@ import { dispatchEventFor } from './dispatch-event.js';
 import { DISPATCH_LEASE_MS } from './launch-runner.js';
 import { settleImageBuilds } from './image-build-sweep.js';
 import type { Deps } from './ports.js';
+import { housekeepingAllowance } from './github-budget.js';
 import { onTaskStateChange } from './task-state.js';
 
 /** A dispatch still pending after this long was lost (Lambda's own retries end within minutes): dispatch again. */
@@ -33,6 +34,8 @@ export interface HousekeepingReport {
   leakedSlotsFreed: number;
   slotsFilled: number;
   replacementsLaunched: number;
+  /** GitHub sweeps skipped or cut because the budget was below GITHUB_API_RESERVE. */
+  githubSweepsDeferred: number;
   activeRunners: number;
 }
 
@@ -60,21 +63,26 @@ export async function housekeeping(deps: Deps, options: { budgetMs?: number } = 
     leakedSlotsFreed: 0,
     slotsFilled: 0,
     replacementsLaunched: 0,
+    githubSweepsDeferred: 0,
     activeRunners: 0,
   };
+  const allowance = await githubAllowance(deps);
+  report.githubSweepsDeferred = Number(!allowance.sweepGhosts) + Number(allowance.maxJobLookups !== undefined);
   const deadline = Date.now() + (options.budgetMs ?? 20_000);
   const sweeps: Array<(live: Live) => Promise<unknown>> = [
     (live) => redispatchLostQueued(deps, live.queued, report),
     async (live) => (live.described = await reconcileLiveRunners(deps, live.withTasks, report, deadline)),
     (live) => stopOrphanTasks(deps, live.ids, live.described, report),
-    (live) => removeGhostRunners(deps, live.ids, report),
+    async (live) => {
+      if (allowance.sweepGhosts) await removeGhostRunners(deps, live.ids, report);
+    },
     async () => {
       if (!deps.config.imageBuildProject) return;
       const { settled, timedOut } = await settleImageBuilds(deps);
       report.imageBuildsSettled += settled;
       report.imageBuildsTimedOut += timedOut;
     },
-    async (live) => (report.replacementsLaunched = await replaceStrandedJobs(deps, [...live.withTasks, ...(await recentlyEnded(deps))])),
+    async (live) => (report.replacementsLaunched = await replaceStrandedJobs(deps, [...live.withTasks, ...(await recentlyEnded(deps))], allowance.maxJobLookups)),
     (live) => freeLeakedSlots(deps, live.withTasks, report),
     async () => (report.slotsFilled = await fillFreeSlots(deps)),
   ];
@@ -102,6 +110,27 @@ export async function housekeeping(deps: Deps, options: { budgetMs?: number } = 
   return report;
 }
 
+/**
+ * What the GitHub budget leaves housekeeping: below GITHUB_API_RESERVE the
+ * ghost sweep waits and job lookups are capped, so JIT registrations of
+ * waiting jobs get the rest. An unreadable budget does not stop the sweeps.
+ */
+async function githubAllowance(deps: Deps): Promise<ReturnType<typeof housekeepingAllowance>> {
+  try {
+    const allowance = housekeepingAllowance(await deps.githubBudget.current(), deps.config.githubApiReserve, deps.now().getTime());
+    if (!allowance.sweepGhosts) {
+      deps.log.info('GitHub budget below GITHUB_API_RESERVE: the ghost sweep waits and job lookups are capped, so JIT registrations come first', {
+        reserve: deps.config.githubApiReserve,
+        maxJobLookups: allowance.maxJobLookups,
+      });
+    }
+    return allowance;
+  } catch (error) {
+    deps.log.warn('the GitHub budget could not be read; housekeeping sweeps as usual', { error });
+    return { sweepGhosts: true };
+  }
+}
+
 interface Live {
   queued: RunnerRecord[];
   withTasks: RunnerRecord[];
@@ -120,6 +149,7 @@ function recordMetrics(deps: Deps, report: HousekeepingReport, queued: RunnerRec
   metrics.count('GhostRunnersRemoved', report.ghostRunnersRemoved);
   metrics.count('DispatchesRetried', report.redispatched);
   metrics.count('LeakedSlotsFreed', report.leakedSlotsFreed);
+  metrics.count('GitHubSweepsDeferred', report.githubSweepsDeferred);
   metrics.gauge('ActiveRunners', report.activeRunners);
   metrics.gauge('RunnerCap', config.maxRunners);
   metrics.gauge('RunnersWaiting', queued.filter((r) => r.retryAt !== undefined).length);

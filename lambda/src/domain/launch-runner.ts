@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { isTerminal, isWaitingForLaunch, StaleRecordError, type RecordRef } from '@runner-fleet/core';
-import { CapacityError, LaunchRefusedError, RetryableError, ThrottledError, type Deps, type LaunchSpec, type QueuedRunner, type WorkflowJobDetail } from './ports.js';
+import { CapacityError, GitHubRateLimitedError, LaunchRefusedError, RetryableError, ThrottledError, type Deps, type LaunchSpec, type QueuedRunner, type WorkflowJobDetail } from './ports.js';
 import { LAUNCH_BACKOFF_BASE_MS, retryLaunchLater, waitForSlot } from './capacity.js';
 import { resolveImage } from './resolve-image.js';
 import { discardJitConfig } from './jit-config-cleanup.js';
+import { retryThrottledLaunch, waitForGitHubBudget, waitOutRateLimit } from './rate-limit-wait.js';
 
 /**
  * A JIT runner registered by a dispatch whose slot claim is younger than
@@ -31,6 +32,12 @@ export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunn
   if (resolved.kind !== 'ready') return;
   const ref: RecordRef = resolved.ref ?? { runnerId: runner.runnerId, status: runner.status ?? 'queued', version: runner.version };
 
+  // GitHub refuses requests now (the shared budget says so): no slot, no call spent on a certain refusal.
+  // A slot a fill claimed for this runner goes back, so the runner waits without holding one.
+  if (await waitForGitHubBudget(runner.runnerId, deps)) {
+    await store.capacity.release(runner.runnerId);
+    return;
+  }
   // The slot comes first: over the cap nothing is registered or started, and the runner waits its turn.
   if (!(await store.capacity.claim(runner.runnerId, config.maxRunners))) return waitForSlot(runner.runnerId, deps);
   let outcome: LaunchOutcome;
@@ -41,10 +48,14 @@ export async function launchRunner(detail: WorkflowJobDetail, runner: QueuedRunn
     // ambiguous RunTask failure (a timeout) a task may exist: the slot stays until the retry finds out.
     // While another dispatch holds the lease the claim is its too: kept, so its lease keeps counting from the claim.
     if (!(error instanceof AmbiguousLaunchError) && !(error instanceof LeaseHeldError)) await store.capacity.release(runner.runnerId);
+    // A rate limit longer than the client waits out: the job waits queued for the budget, never failed for it.
+    if (error instanceof GitHubRateLimitedError) return waitOutRateLimit(runner.runnerId, error.retryAt, error.kind, deps);
     throw error instanceof AmbiguousLaunchError ? error.original : error;
   }
   if (outcome.kind === 'no-task') {
     await store.capacity.release(runner.runnerId);
+    // Throttling is the account's rate, not this job's failure: tried again in seconds, no attempt counted.
+    if (outcome.reason === 'throttled') return retryThrottledLaunch(runner.runnerId, outcome.message, deps);
     // No capacity is the fleet's condition, not this job's: hold the backlog back for one backoff step.
     if (outcome.reason === 'capacity') await store.capacity.pauseLaunches(deps.now().getTime() + LAUNCH_BACKOFF_BASE_MS);
     deps.metrics.count('LaunchFailures', 1, { reason: outcome.reason });

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Log } from '../runtime/logger.js';
 import type { WorkflowJob } from '../webhook/workflow-job.js';
 import type { TaskBillingDetail } from './billing-facts.js';
+import type { GitHubBudgetState } from './github-budget.js';
 
 /**
  * The runners' JIT configs while they wait for their tasks: one SSM SecureString per launch
@@ -116,6 +117,17 @@ export interface RunnerImages {
   buildStatus(buildId: string): Promise<string | undefined>;
 }
 
+/**
+ * GitHub's remaining REST budget, shared by every Lambda instance (one item in the table):
+ * the GitHub client feeds it every answer, dispatch and housekeeping read it.
+ */
+export interface GitHubBudget {
+  /** Takes in one answer's rate-limit state (the client calls it for every answer; writes are batched). */
+  record(state: GitHubBudgetState): Promise<void>;
+  /** The newest state any instance published (cached briefly); undefined while none is known. */
+  current(): Promise<GitHubBudgetState | undefined>;
+}
+
 /** The fleet's CloudWatch metrics (EMF), flushed once per event. */
 export type CountMetric =
   | 'RunnersLaunched'
@@ -129,6 +141,12 @@ export type CountMetric =
   | 'DispatchesRetried'
   | 'LeakedSlotsFreed'
   | 'RunnersReplaced'
+  /** A launch waited for GitHub's rate limit to pass (the runner stays queued, no launch attempt counted). */
+  | 'GitHubRateLimited'
+  /** ECS throttled RunTask (or SSM the JIT config's PutParameter) past the SDK's retries: the launch is tried again in seconds. */
+  | 'RunTaskThrottled'
+  /** Housekeeping skipped or cut GitHub sweeps because the budget was below GITHUB_API_RESERVE. */
+  | 'GitHubSweepsDeferred'
   /** workflow_job deliveries of the fleet's jobs, as dispatch receives them from ingress. */
   | 'JobsQueued'
   | 'JobsStarted'
@@ -159,6 +177,7 @@ export interface Deps {
   config: Config;
   store: RunnerStore;
   github: GitHubRunners;
+  githubBudget: GitHubBudget;
   tasks: RunnerTasks;
   bus: EventPublisher;
   images: RunnerImages;
@@ -183,6 +202,19 @@ export class ThrottledError extends RetryableError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ThrottledError';
+  }
+}
+
+/** GitHub refused the request for its rate limit and the wait is too long to sit out in the Lambda: try at `retryAt`. */
+export class GitHubRateLimitedError extends RetryableError {
+  constructor(
+    message: string,
+    readonly retryAt: Date,
+    readonly kind: 'primary' | 'secondary',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'GitHubRateLimitedError';
   }
 }
 

@@ -21,7 +21,7 @@ const MAX_GITHUB_CHECKS_PER_RUN = 50;
  * a job GitHub still holds as queued gets a replacement runner with its
  * labels: `<prefix>-<jobId>r<n>`. Returns how many were launched.
  */
-export async function replaceStrandedJobs(deps: Deps, runners: RunnerRecord[]): Promise<number> {
+export async function replaceStrandedJobs(deps: Deps, runners: RunnerRecord[], maxLookups = MAX_GITHUB_CHECKS_PER_RUN): Promise<number> {
   const { store, config, log } = deps;
   const now = deps.now().getTime();
   const strandedJobIds = [...new Set(runners.filter((r) => r.assignedJobId !== undefined && r.assignedJobId !== r.jobId).map((r) => r.jobId))];
@@ -29,7 +29,7 @@ export async function replaceStrandedJobs(deps: Deps, runners: RunnerRecord[]): 
   const events = [];
   let checks = 0;
   for (const jobId of strandedJobIds.filter((id) => !served.has(id))) {
-    if (checks >= MAX_GITHUB_CHECKS_PER_RUN) break;
+    if (checks >= Math.min(maxLookups, MAX_GITHUB_CHECKS_PER_RUN)) break;
     const own = await store.get(runnerIdFor(config.runnerNamePrefix, jobId));
     if (!own || now - Date.parse(own.createdAt) < STRANDED_AFTER_MS) continue;
     const next = await nextReplacementId(deps, jobId);

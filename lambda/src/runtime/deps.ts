@@ -7,7 +7,7 @@ import { createFleetMetrics } from '../adapters/metrics.js';
 import { createJitSecrets } from '../adapters/jit-secrets.js';
 import { createParameterReader } from '../adapters/parameters.js';
 import { readConfig } from '../config.js';
-import type { Deps, EventPublisher, GitHubRunners, RunnerImages, RunnerTasks } from '../domain/ports.js';
+import type { Deps, EventPublisher, GitHubBudget, GitHubRunners, RunnerImages, RunnerTasks } from '../domain/ports.js';
 import { deferred, lazy, namedExports } from './lazy.js';
 import type { Log } from './logger.js';
 
@@ -38,8 +38,12 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
   // namedExports: in the bundle a dynamic import of a CommonJS SDK client yields only `default`.
   const ecs = lazy(async () => {
     const { ECSClient } = namedExports(await import('@aws-sdk/client-ecs'), 'ECSClient');
-    return new ECSClient(clientConfig(env, 'ECS'));
+    // Adaptive: a throttled client slows its own sending rate (RunTask allows about 20 calls a second per account).
+    return new ECSClient({ ...clientConfig(env, 'ECS'), retryMode: 'adaptive', maxAttempts: 5 });
   });
+  const githubBudget = deferred<GitHubBudget>(async () =>
+    (await import('../adapters/github-budget-store.js')).createGitHubBudgetStore({ doc, tableName: config.runnerTable, reserve: config.githubApiReserve, log }),
+  );
   const github = deferred<GitHubRunners>(async () => {
     const [{ parseGitHubAuth }, { createGitHubClients }, { createGitHubRunners }] = await Promise.all([
       import('../adapters/github-auth.js'),
@@ -53,6 +57,7 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
       repo: config.githubRepoName,
       log,
       retryBaseMs: overrides.githubRetryBaseMs,
+      budget: githubBudget,
     });
     return createGitHubRunners(clients, config.githubOwner, config.githubRepoName);
   });
@@ -83,6 +88,7 @@ export async function buildDeps(env: Env, log: Log, overrides: { githubRetryBase
     config,
     store: new RunnerStore(doc, { tableName: config.runnerTable, retentionDays: config.recordRetentionDays }),
     github,
+    githubBudget,
     tasks,
     images,
     // Its own client: PutParameter allows only a few calls per second, so a burst retries longer, client-side paced.

@@ -9,7 +9,8 @@ import { type RunnerRecord } from '@runner-fleet/core';
 import { RunnerStore, runnerTableDefinition } from '@runner-fleet/core/store';
 import dynalite from 'dynalite';
 import { readConfig } from '../../src/config.js';
-import type { Deps, FleetMetrics, GitHubRunners, JitConfig, JitSecrets, LaunchSpec, RunnerImages, RunnerTasks, WorkflowJobDetail } from '../../src/domain/ports.js';
+import type { GitHubBudgetState } from '../../src/domain/github-budget.js';
+import type { Deps, FleetMetrics, GitHubBudget, GitHubRunners, JitConfig, JitSecrets, LaunchSpec, RunnerImages, RunnerTasks, WorkflowJobDetail } from '../../src/domain/ports.js';
 import type { Log } from '../../src/runtime/logger.js';
 
 /** A complete, valid control-plane environment (DESIGN §7). */
@@ -254,6 +255,19 @@ export class FakeJitSecrets implements JitSecrets {
   }
 }
 
+/** The shared GitHub budget, in memory: `state` is what every instance would read. */
+export class FakeGitHubBudget implements GitHubBudget {
+  state?: GitHubBudgetState;
+  readonly recorded: GitHubBudgetState[] = [];
+  async record(state: GitHubBudgetState) {
+    this.recorded.push(state);
+    if (!this.state || state.observedAt >= this.state.observedAt) this.state = state;
+  }
+  async current() {
+    return this.state;
+  }
+}
+
 /** Records what the control plane counts, summed per metric (and reason). */
 export class RecordingMetrics implements FleetMetrics {
   readonly totals = new Map<string, number>();
@@ -276,11 +290,12 @@ export function makeDeps(
   store: RunnerStore,
   clock: { now: Date },
   overrides: Partial<Deps> = {},
-): Deps & { github: FakeGitHub; tasks: FakeTasks; images: FakeImages; jitSecrets: FakeJitSecrets; metrics: RecordingMetrics } {
+): Deps & { github: FakeGitHub; githubBudget: FakeGitHubBudget; tasks: FakeTasks; images: FakeImages; jitSecrets: FakeJitSecrets; metrics: RecordingMetrics } {
   return {
     config,
     store,
     github: new FakeGitHub(),
+    githubBudget: new FakeGitHubBudget(),
     tasks: new FakeTasks(),
     bus: { publish: async () => {}, publishAll: async () => {} },
     images: new FakeImages(),
@@ -291,7 +306,7 @@ export function makeDeps(
     metrics: new RecordingMetrics(),
     now: () => clock.now,
     ...overrides,
-  } as Deps & { github: FakeGitHub; tasks: FakeTasks; images: FakeImages; jitSecrets: FakeJitSecrets; metrics: RecordingMetrics };
+  } as Deps & { github: FakeGitHub; githubBudget: FakeGitHubBudget; tasks: FakeTasks; images: FakeImages; jitSecrets: FakeJitSecrets; metrics: RecordingMetrics };
 }
 
 /** An event bus that keeps what is put on it. */

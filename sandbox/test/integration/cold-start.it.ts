@@ -25,7 +25,7 @@ function inputsOf(loadedUrls: string[], meta: Metafile): string[] {
 }
 
 // @octokit/webhooks-methods is ingress's own (the signature check); the REST client is dispatch's.
-const DISPATCH_ONLY = /@aws-sdk\/client-(ecs|ecr|codebuild)\/|@octokit\/(?!webhooks-methods\/)|^src\/(adapters\/(github-|ecs-tasks|runner-images)|routes\/(dispatch|stream|task-state|image-build|housekeeping)\.ts|domain\/(housekeeping|launch-runner|stream-handoff)\.ts)/;
+const DISPATCH_ONLY = /@aws-sdk\/client-(ecs|ecr|codebuild)\/|@octokit\/(?!webhooks-methods\/)|^src\/(adapters\/(github-|ecs-tasks|runner-images)|routes\/(dispatch|stream|task-state|image-build|housekeeping)\.ts|domain\/(housekeeping|launch-runner|stream-handoff|github-budget|rate-limit-wait)\.ts)/;
 
 /** Issue 17: a cold start's first webhook loads only what ingress needs; dispatch's clients load on the first dispatch. */
 describe('the built bundle, cold', () => {

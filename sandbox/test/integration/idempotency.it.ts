@@ -101,17 +101,21 @@ describe('exactly one task per job', () => {
     expect(sandbox.deadLetters()).toEqual([]);
   });
 
-  it('backs off after RunTask throttling outlasts the SDK retries, then starts one task', async () => {
+  it('keeps the runner queued when RunTask throttling outlasts the SDK retries, counts no launch attempt, then starts one task', async () => {
     sandbox = await startTestSandbox({ SANDBOX_AUTOPILOT: '0' });
-    // More throttled answers than the SDK's own 3 attempts: the launch waits, counted, and is tried again later.
-    sandbox.ecs.faults.runTaskThrottles = 4;
+    // As many throttled answers as the SDK's 5 adaptive attempts: the launch waits seconds, counted as throttled, never as a failure.
+    sandbox.ecs.faults.runTaskThrottles = 5;
     const id = nextJobId();
     const runnerId = `ecs-runner-${id}`;
     await sandbox.webhooks.send('workflow_job', workflowJobPayload('queued', repo, job(id)));
     await sandbox.settle();
-    expect(await sandbox.store.get(runnerId)).toMatchObject({ status: 'queued', launchAttempts: 1 });
-    expect((await sandbox.store.get(runnerId))?.statusReason).toMatch(/^ECS throttled RunTask: Rate exceeded \(attempt 1 of 5; next try in 30 s\)$/);
+    const waiting = await sandbox.store.get(runnerId);
+    expect(waiting).toMatchObject({ status: 'queued' });
+    expect(waiting?.launchAttempts ?? 0).toBe(0);
+    expect(waiting?.statusReason).toMatch(/^ECS throttled RunTask: Rate exceeded; tried again in [2-5] s/);
     expect(sandbox.github.runners.size).toBe(0);
+    expect(sandbox.metrics.total('RunTaskThrottled')).toBe(1);
+    expect(sandbox.metrics.total('LaunchFailures', 'throttled')).toBe(0);
 
     await expireBackoff(sandbox, runnerId);
     await sandbox.runHousekeeping();
@@ -122,7 +126,6 @@ describe('exactly one task per job', () => {
     // The throttled attempt's registration was removed; the retry registered once more.
     expect(sandbox.github.calls['POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig']).toBe(2);
     expect(sandbox.github.runners.size).toBe(1);
-    expect(sandbox.metrics.total('LaunchFailures', 'throttled')).toBe(1);
   });
 
   it("waits out GitHub's secondary rate limit and launches", async () => {
