@@ -16,7 +16,7 @@ import { toApiGatewayEvent } from './api-gateway.js';
 import { createDynamoDb } from './aws/dynamodb.js';
 import { DynamoDbStreamSimulator } from './aws/dynamodb-stream.js';
 import { loadStreamMappings } from './stream-mapping.js';
-import { EcsSimulator } from './aws/ecs.js';
+import { DEFAULT_ECS_RATES, EcsSimulator } from './aws/ecs.js';
 import { EventBridgeSimulator } from './aws/eventbridge.js';
 import { ACCOUNT_ID, AwsError, decodeRequest, readBody, sendAwsError, sendJson, type JsonService } from './aws/protocol.js';
 import { AwsCallLog, OPERATOR_ACCESS_KEY_ID, principalOf, resourceMembers, RUNNER_TASK_ACCESS_KEY_ID, SETUP_ACCESS_KEY_ID } from './aws/call-log.js';
@@ -32,7 +32,7 @@ import { CONTROL_PLANE_DEFAULTS, CONTROL_PLANE_NAMES, DEFAULT_CLASS_SIZES, DEFAU
 import { loadEventPatterns } from './event-patterns.js';
 import { logErrorsToLogGroup } from './lambda-log-group.js';
 import { Autopilot, type AutopilotChaos } from './github/autopilot.js';
-import { GitHubSimulator } from './github/github-simulator.js';
+import { DEFAULT_GITHUB_RATE_LIMITS, GitHubSimulator } from './github/github-simulator.js';
 import { WebhookSender } from './github/webhooks.js';
 import { API_GATEWAY_MAX_PAYLOAD_BYTES, readBodyWithin, refuseTooLarge } from './limited-body.js';
 
@@ -164,7 +164,7 @@ function number(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of milliseconds ≥ 0 (got "${raw}")`);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number ≥ 0 (got "${raw}")`);
   return value;
 }
 
@@ -191,7 +191,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const dynamoFaults = { updateItemFailures: 0, putItemFailures: 0 };
 
   const bus = new EventBridgeSimulator(SANDBOX_REGION, { maxAttempts: 3, retryBaseMs: number(env, 'SANDBOX_RETRY_MS', 200) });
-  const ecs = new EcsSimulator(SANDBOX_REGION, bus, { taskStartMs: number(env, 'SANDBOX_TASK_START_MS', 500) });
+  // ECS's and Fargate's rate quotas (AWS's numbers by default): RunTask calls, and Fargate task launches.
+  const ecs = new EcsSimulator(SANDBOX_REGION, bus, { taskStartMs: number(env, 'SANDBOX_TASK_START_MS', 500) }, {
+    runTaskRate: number(env, 'SANDBOX_RUNTASK_RATE', DEFAULT_ECS_RATES.runTaskRate),
+    runTaskBurst: number(env, 'SANDBOX_RUNTASK_BURST', DEFAULT_ECS_RATES.runTaskBurst),
+    launchRate: number(env, 'SANDBOX_FARGATE_LAUNCH_RATE', DEFAULT_ECS_RATES.launchRate),
+    launchBurst: number(env, 'SANDBOX_FARGATE_LAUNCH_BURST', DEFAULT_ECS_RATES.launchBurst),
+  });
   const ssm = new SsmSimulator(SANDBOX_REGION);
   const logs = new LogsSimulator();
   const dynamodb = createDynamoDb();
@@ -219,10 +225,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const useApp = (env.SANDBOX_GITHUB_AUTH ?? 'pat').toLowerCase() === 'app';
   const appKeys = useApp ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : undefined;
   const installationId = 31415926;
-  const github = new GitHubSimulator(controlPlaneEnv.GITHUB_REPO!, {
-    token: useApp ? undefined : SANDBOX_PAT,
-    app: appKeys ? { appId: '271828', publicKeyPem: appKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(), installationId } : undefined,
-  });
+  const rateLimitStatus = env.SANDBOX_GITHUB_RATE_LIMIT_STATUS ?? '403';
+  if (rateLimitStatus !== '403' && rateLimitStatus !== '429') throw new Error(`SANDBOX_GITHUB_RATE_LIMIT_STATUS must be 403 or 429 (got "${rateLimitStatus}")`);
+  const github = new GitHubSimulator(
+    controlPlaneEnv.GITHUB_REPO!,
+    {
+      token: useApp ? undefined : SANDBOX_PAT,
+      app: appKeys ? { appId: '271828', publicKeyPem: appKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(), installationId } : undefined,
+    },
+    // GitHub's REST limits (its documented numbers by default; the content-creation limit is off unless set).
+    {
+      limit: number(env, 'SANDBOX_GITHUB_RATE_LIMIT', DEFAULT_GITHUB_RATE_LIMITS.limit),
+      windowMs: number(env, 'SANDBOX_GITHUB_RATE_WINDOW_MS', DEFAULT_GITHUB_RATE_LIMITS.windowMs),
+      status: rateLimitStatus === '429' ? 429 : 403,
+      maxConcurrent: number(env, 'SANDBOX_GITHUB_MAX_CONCURRENT', DEFAULT_GITHUB_RATE_LIMITS.maxConcurrent),
+      contentPerMinute: number(env, 'SANDBOX_GITHUB_CONTENT_PER_MINUTE', DEFAULT_GITHUB_RATE_LIMITS.contentPerMinute),
+      contentPerHour: number(env, 'SANDBOX_GITHUB_CONTENT_PER_HOUR', DEFAULT_GITHUB_RATE_LIMITS.contentPerHour),
+      latencyMs: number(env, 'SANDBOX_GITHUB_LATENCY_MS', DEFAULT_GITHUB_RATE_LIMITS.latencyMs),
+    },
+  );
 
   const lambdaFunction = new LambdaSimulator(SANDBOX_REGION, FUNCTION_NAME);
   let handleWebhook: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> = async (_req, res) => {

@@ -1,4 +1,5 @@
 import { isActive, isTerminal, isWaitingForLaunch, type RunnerStatus } from '@runner-fleet/core';
+import { maxInWindow } from './aws/ecs.js';
 import { startSandbox } from './sandbox.js';
 
 /** The storm of issue 6: many jobs at once, with GitHub's and ECS's faults, against a capped fleet. */
@@ -51,6 +52,11 @@ export interface StormResult {
   ghostRunners: number;
   runTaskCalls: number;
   runTaskThrottled: number;
+  /** RunTask calls the simulated ECS refused for its rate quotas (SANDBOX_RUNTASK_*, SANDBOX_FARGATE_LAUNCH_*), and the most it accepted in any one second. */
+  runTaskRateLimited: number;
+  maxRunTasksPerSecond: number;
+  /** GitHub requests the simulator refused for a rate limit, by kind. */
+  githubRateLimited: { primary: number; secondary: number };
   launchesWithoutCapacity: number;
   queuedToStartingMs: number[];
   /** AWS and GitHub calls the control plane made, by operation. */
@@ -167,6 +173,9 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     ghostRunners: sandbox.github.runners.size,
     runTaskCalls: sandbox.ecs.runTaskCalls,
     runTaskThrottled: sandbox.ecs.runTaskThrottled,
+    runTaskRateLimited: sandbox.ecs.runTaskRateLimited,
+    maxRunTasksPerSecond: maxInWindow(sandbox.ecs.acceptedRunTasks, 1000),
+    githubRateLimited: { ...sandbox.github.rateLimited },
     launchesWithoutCapacity: sandbox.metrics.total('LaunchFailures', 'capacity'),
     queuedToStartingMs,
     slotsHeld: (await sandbox.store.capacity.holders()).size,

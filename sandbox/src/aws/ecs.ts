@@ -72,6 +72,59 @@ export interface EcsTimings {
   taskStartMs: number;
 }
 
+/**
+ * ECS's and Fargate's rate quotas, per account and Region, as token buckets
+ * (bucket maximum = burst, refill = sustained rate per second). AWS's numbers
+ * ("AWS Fargate throttling quotas"): RunTask calls on Fargate 20 a second,
+ * burst and sustained; Fargate task launches a bucket of 100 refilling at 20
+ * a second. A call over either answers ThrottlingException "Rate exceeded".
+ */
+export interface EcsRates {
+  /** RunTask calls per second, sustained (SANDBOX_RUNTASK_RATE). 0: no limit. */
+  runTaskRate: number;
+  /** RunTask calls in one burst (SANDBOX_RUNTASK_BURST). */
+  runTaskBurst: number;
+  /** Fargate tasks launched per second, sustained (SANDBOX_FARGATE_LAUNCH_RATE). 0: no limit. */
+  launchRate: number;
+  /** Fargate tasks launched in one burst (SANDBOX_FARGATE_LAUNCH_BURST). */
+  launchBurst: number;
+}
+
+export const DEFAULT_ECS_RATES: EcsRates = { runTaskRate: 20, runTaskBurst: 20, launchRate: 20, launchBurst: 100 };
+
+/** The most of `times` (ms, ascending) that fall in any window of `windowMs`: the peak rate the record shows. */
+export function maxInWindow(times: readonly number[], windowMs: number): number {
+  let max = 0;
+  for (let start = 0, end = 0; end < times.length; end++) {
+    while (times[end]! - times[start]! >= windowMs) start++;
+    max = Math.max(max, end - start + 1);
+  }
+  return max;
+}
+
+/** A token bucket: `burst` tokens at most, `rate` added per second; a request takes `n`. */
+export class TokenBucket {
+  private tokens: number;
+  private at: number;
+  constructor(
+    readonly rate: number,
+    readonly burst: number,
+    now = performance.now(),
+  ) {
+    this.tokens = burst;
+    this.at = now;
+  }
+
+  take(n = 1, now = performance.now()): boolean {
+    if (this.rate <= 0) return true;
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.rate);
+    this.at = now;
+    if (this.tokens < n) return false;
+    this.tokens -= n;
+    return true;
+  }
+}
+
 const CAPACITY_REASON = 'Capacity is unavailable at this time. Please try again later or in a different availability zone';
 /** RunTask startedBy: up to 128 letters, numbers, hyphens, forward slashes and underscores (ECS API reference). */
 const STARTED_BY = /^[A-Za-z0-9_/-]{1,128}$/;
@@ -98,12 +151,33 @@ export class EcsSimulator {
   readonly firstRunTaskAt = new Map<string, number>();
   /** Tasks started by RunTask, counted once each (a clientToken replay is not counted). */
   tasksStarted = 0;
+  /** The rate quotas enforced (SANDBOX_RUNTASK_* and SANDBOX_FARGATE_LAUNCH_* in the sandbox). */
+  readonly rates: EcsRates;
+  private runTaskBucket: TokenBucket;
+  private launchBucket: TokenBucket;
+  /** performance.now() of every RunTask call the RunTask bucket let through, and of every task launch the launch bucket let through. */
+  readonly acceptedRunTasks: number[] = [];
+  readonly acceptedLaunches: number[] = [];
+  /** RunTask calls refused by the rate quotas (not the injected faults). */
+  runTaskRateLimited = 0;
 
   constructor(
     private readonly region: string,
     private readonly bus: EventBridgeSimulator,
     readonly timings: EcsTimings,
-  ) {}
+    rates: Partial<EcsRates> = {},
+  ) {
+    this.rates = { ...DEFAULT_ECS_RATES, ...rates };
+    this.runTaskBucket = new TokenBucket(this.rates.runTaskRate, this.rates.runTaskBurst);
+    this.launchBucket = new TokenBucket(this.rates.launchRate, this.rates.launchBurst);
+  }
+
+  /** New quotas from now on (full buckets). */
+  setRates(rates: Partial<EcsRates>): void {
+    Object.assign(this.rates, rates);
+    this.runTaskBucket = new TokenBucket(this.rates.runTaskRate, this.rates.runTaskBurst);
+    this.launchBucket = new TokenBucket(this.rates.launchRate, this.rates.launchBurst);
+  }
 
   /** A task DescribeTasks does not see yet (faults.describeLagMs after its creation). */
   private stillInvisible(task: SimTask): boolean {
@@ -240,6 +314,12 @@ export class EcsSimulator {
   }
 
   private runTask(input: Record<string, unknown>) {
+    // Every RunTask request takes a token, before anything else is looked at.
+    if (!this.runTaskBucket.take()) {
+      this.runTaskRateLimited++;
+      throw new AwsError('ThrottlingException', 'Rate exceeded');
+    }
+    this.acceptedRunTasks.push(performance.now());
     const cluster = this.requireCluster(input.cluster as string | undefined);
     const td = this.resolveTaskDefinition(requireString(input, 'taskDefinition', 'ClientException'));
     const strategy = input.capacityProviderStrategy as Array<{ capacityProvider: string; weight?: number }> | undefined;
@@ -274,6 +354,12 @@ export class EcsSimulator {
     }
 
     if (this.throttled()) throw new AwsError('ThrottlingException', 'Rate exceeded');
+    // Fargate's task-launch bucket: one token per task launched (a replay above launched none).
+    if (!this.launchBucket.take(count)) {
+      this.runTaskRateLimited++;
+      throw new AwsError('ThrottlingException', 'Rate exceeded');
+    }
+    for (let i = 0; i < count; i++) this.acceptedLaunches.push(performance.now());
     const provider = providers[0] ?? 'FARGATE';
     if (Date.now() < this.faults.capacityOutageUntil || (provider === 'FARGATE_SPOT' && Date.now() < this.faults.spotCapacityOutageUntil)) {
       return { tasks: [], failures: [{ arn: `arn:aws:ecs:${this.region}:${ACCOUNT_ID}:capacity-provider/${provider}`, reason: CAPACITY_REASON }] };

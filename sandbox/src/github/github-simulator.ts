@@ -31,9 +31,64 @@ export interface SimJob {
 export interface GitHubFaults {
   /** Until this time (ms since epoch) every API call answers 502. */
   downUntil: number;
-  /** The next N calls answer 403 "secondary rate limit" with Retry-After: 1. */
+  /** The next N calls answer a secondary rate limit (status `rateLimits.status`) with retry-after `secondaryRetryAfterSeconds`. */
   secondaryRateLimits: number;
+  /** retry-after of an injected secondary limit (default 1 s). */
+  secondaryRetryAfterSeconds?: number;
 }
+
+/**
+ * GitHub's REST rate limits as the simulator enforces them ("Rate limits for
+ * the REST API"): a primary budget per credential (a PAT's user, or an App
+ * installation) and window, and two secondary limits. Every answer to an
+ * authenticated request carries x-ratelimit-limit, -remaining, -used, -reset
+ * (epoch seconds) and -resource: core.
+ */
+export interface GitHubRateLimits {
+  /** Requests per window per credential (GitHub: 5,000 an hour; 15,000 for an App on GitHub Enterprise Cloud). 0: no primary limit. */
+  limit: number;
+  /** The window, from the credential's first request (GitHub: one hour). Short in tests, so a reset comes. */
+  windowMs: number;
+  /** What a refused request answers: GitHub documents 403 or 429 for both limits. */
+  status: 403 | 429;
+  /** Concurrent requests per credential (GitHub: no more than 100). 0: no limit. */
+  maxConcurrent: number;
+  /**
+   * Content-creating requests (POST, PATCH, PUT; App token requests aside) per
+   * credential per minute and per hour (GitHub: in general no more than 80 and
+   * 500). 0: off. GitHub does not say which endpoints count, so the sandbox
+   * counts none unless told to.
+   */
+  contentPerMinute: number;
+  contentPerHour: number;
+  /** retry-after (s) of a concurrency refusal (GitHub names none; its guidance is to wait at least a minute). */
+  concurrencyRetryAfterSeconds: number;
+  /** Each authenticated request takes this long (so concurrent requests overlap); 0 by default. */
+  latencyMs: number;
+}
+
+export const DEFAULT_GITHUB_RATE_LIMITS: GitHubRateLimits = {
+  limit: 5000,
+  windowMs: 3_600_000,
+  status: 403,
+  maxConcurrent: 100,
+  contentPerMinute: 0,
+  contentPerHour: 0,
+  concurrencyRetryAfterSeconds: 60,
+  latencyMs: 0,
+};
+
+/** One credential's window: what it used, when the window resets, its requests in flight and its recent content-creating requests. */
+export interface SimBudget {
+  used: number;
+  /** ms since epoch. */
+  resetAt: number;
+  inFlight: number;
+  created: number[];
+}
+
+const SECONDARY_MESSAGE = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.';
+const RATE_LIMIT_DOCS = 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api';
 
 /** A repository webhook, as GET /repos/{owner}/{repo}/hooks lists it. */
 export interface SimHook {
@@ -69,6 +124,15 @@ export class GitHubSimulator {
   readonly jobs = new Map<number, SimJob>();
   readonly faults: GitHubFaults = { downUntil: 0, secondaryRateLimits: 0 };
   readonly calls: Record<string, number> = {};
+  /** The limits enforced (settable by tests; SANDBOX_GITHUB_RATE_* in the sandbox). */
+  readonly rateLimits: GitHubRateLimits;
+  /** Each credential's window: `user` for the PAT, `installation:<id>` for an App installation. */
+  readonly budgets = new Map<string, SimBudget>();
+  /** Requests refused for a limit, by kind, and every refusal as it was answered (for tests). */
+  readonly rateLimited = { primary: 0, secondary: 0 };
+  readonly refusals: Array<{ at: number; kind: 'primary' | 'secondary'; route: string; status: number; headers: Record<string, string>; message: string }> = [];
+  /** Requests a credential's budget accepted (counted against it), with when: what a test's rate figures come from. */
+  readonly accepted: Array<{ at: number; credential: string; route: string }> = [];
   /** Every JIT config handed out, by runner name (a leak test searches for them). */
   readonly issuedJitConfigs = new Map<string, IssuedJitConfig>();
   private nextRunnerId = 1;
@@ -79,14 +143,93 @@ export class GitHubSimulator {
   private nextDeliveryId = 1;
   /** actions/runner's releases (GET /repos/actions/runner/releases), any order. */
   runnerReleases: Array<{ version: string; publishedAt: string }> = [];
-  private readonly installationTokens = new Set<string>();
+  /** Installation tokens handed out, and the installation each belongs to. */
+  private readonly installationTokens = new Map<string, number>();
   private readonly appKey?: KeyObject;
 
   constructor(
     readonly repo: string,
     private readonly auth: GitHubAuthConfig,
+    rateLimits: Partial<GitHubRateLimits> = {},
   ) {
     if (auth.app) this.appKey = createPublicKey(auth.app.publicKeyPem);
+    this.rateLimits = { ...DEFAULT_GITHUB_RATE_LIMITS, ...rateLimits };
+  }
+
+  /** A credential's current window (a new one once the last has reset). */
+  budgetOf(credential: string, now = Date.now()): SimBudget {
+    let budget = this.budgets.get(credential);
+    if (!budget) {
+      budget = { used: 0, resetAt: now + this.rateLimits.windowMs, inFlight: 0, created: [] };
+      this.budgets.set(credential, budget);
+    } else if (now >= budget.resetAt) {
+      Object.assign(budget, { used: 0, resetAt: now + this.rateLimits.windowMs });
+    }
+    return budget;
+  }
+
+  /** The headers GitHub puts on every answer to an authenticated REST request. */
+  private rateHeaders(budget: SimBudget): Record<string, string> {
+    const limit = this.rateLimits.limit > 0 ? this.rateLimits.limit : Number.MAX_SAFE_INTEGER;
+    return {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(Math.max(limit - budget.used, 0)),
+      'x-ratelimit-used': String(Math.min(budget.used, limit)),
+      'x-ratelimit-reset': String(Math.ceil(budget.resetAt / 1000)),
+      'x-ratelimit-resource': 'core',
+    };
+  }
+
+  /** Which credential an Authorization header authenticates (undefined: none the simulator accepts). */
+  private credentialOf(header: string): string | undefined {
+    const [scheme, credential] = header.split(' ');
+    if (!credential || !/^(token|bearer)$/i.test(scheme ?? '')) return undefined;
+    if (this.auth.token) return credential === this.auth.token ? 'user' : undefined;
+    const installation = this.installationTokens.get(credential);
+    return installation === undefined ? undefined : `installation:${installation}`;
+  }
+
+  private refuse(res: ServerResponse, kind: 'primary' | 'secondary', route: string, message: string, headers: Record<string, string>): void {
+    this.rateLimited[kind]++;
+    const status = this.rateLimits.status;
+    this.refusals.push({ at: Date.now(), kind, route, status, headers, message });
+    send(res, status, { message, documentation_url: RATE_LIMIT_DOCS }, headers);
+  }
+
+  /**
+   * The rate limits for one authenticated request: refuses it (and answers)
+   * when a limit holds, else counts it and returns the headers its answer
+   * carries. GET /rate_limit does not count against the primary budget.
+   */
+  private admit(res: ServerResponse, credential: string, method: string, route: string, lowerPath: string): Record<string, string> | undefined {
+    const now = Date.now();
+    const limits = this.rateLimits;
+    const budget = this.budgetOf(credential, now);
+    if (limits.limit > 0 && budget.used >= limits.limit && lowerPath !== '/rate_limit') {
+      const who = credential === 'user' ? 'user ID 1' : `installation ID ${credential.split(':')[1]}`;
+      this.refuse(res, 'primary', route, `API rate limit exceeded for ${who}.`, this.rateHeaders(budget));
+      return undefined;
+    }
+    if (limits.maxConcurrent > 0 && budget.inFlight >= limits.maxConcurrent) {
+      this.refuse(res, 'secondary', route, SECONDARY_MESSAGE, { ...this.rateHeaders(budget), 'retry-after': String(limits.concurrencyRetryAfterSeconds) });
+      return undefined;
+    }
+    if ((limits.contentPerMinute > 0 || limits.contentPerHour > 0) && ['POST', 'PATCH', 'PUT'].includes(method)) {
+      budget.created = budget.created.filter((at) => now - at < 3_600_000);
+      const lastMinute = budget.created.filter((at) => now - at < 60_000);
+      // retry-after: until the oldest request of the full window leaves it.
+      const full = limits.contentPerMinute > 0 && lastMinute.length >= limits.contentPerMinute ? lastMinute[0]! + 60_000 : limits.contentPerHour > 0 && budget.created.length >= limits.contentPerHour ? budget.created[0]! + 3_600_000 : undefined;
+      if (full !== undefined) {
+        this.refuse(res, 'secondary', route, SECONDARY_MESSAGE, { ...this.rateHeaders(budget), 'retry-after': String(Math.max(Math.ceil((full - now) / 1000), 1)) });
+        return undefined;
+      }
+      budget.created.push(now);
+    }
+    if (lowerPath !== '/rate_limit') {
+      budget.used++;
+      this.accepted.push({ at: now, credential, route });
+    }
+    return this.rateHeaders(budget);
   }
 
   addHook(url: string, events = ['workflow_job']): SimHook {
@@ -119,14 +262,15 @@ export class GitHubSimulator {
     const route = `${method} ${url.pathname.replace(/\/\d+(?=\/|$)/g, '/{id}').replace(`/repos/${this.repo}/`, '/repos/{owner}/{repo}/')}`;
     this.calls[route] = (this.calls[route] ?? 0) + 1;
 
+    const authorization = req.headers.authorization ?? '';
     if (Date.now() < this.faults.downUntil) return send(res, 502, { message: 'Server Error' });
     if (this.faults.secondaryRateLimits > 0) {
       this.faults.secondaryRateLimits--;
-      return send(res, 403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1' });
+      const credential = this.credentialOf(authorization);
+      const headers = credential ? this.rateHeaders(this.budgetOf(credential)) : {};
+      return this.refuse(res, 'secondary', route, SECONDARY_MESSAGE, { ...headers, 'retry-after': String(this.faults.secondaryRetryAfterSeconds ?? 1) });
     }
 
-    const authorization = req.headers.authorization ?? '';
-    const repoPrefix = `/repos/${this.repo}/actions/runners`;
     const lowerPath = url.pathname.toLowerCase();
 
     // App endpoints: authenticated with the App's JWT.
@@ -138,7 +282,7 @@ export class GitHubSimulator {
       if (method === 'POST' && match) {
         if (Number(match[1]) !== app.installationId) return send(res, 404, { message: 'Not Found' });
         const token = `ghs_${randomBytes(18).toString('hex')}`;
-        this.installationTokens.add(token);
+        this.installationTokens.set(token, app.installationId);
         return send(res, 201, {
           token,
           expires_at: new Date(Date.now() + 3600_000).toISOString(),
@@ -149,7 +293,32 @@ export class GitHubSimulator {
       return send(res, 404, { message: 'Not Found' });
     }
 
-    if (!this.authorized(authorization)) return send(res, 401, { message: 'Bad credentials' });
+    const credential = this.credentialOf(authorization);
+    if (!credential) return send(res, 401, { message: 'Bad credentials' });
+    const headers = this.admit(res, credential, method, route, lowerPath);
+    if (!headers) return;
+    const budget = this.budgetOf(credential);
+    budget.inFlight++;
+    try {
+      if (this.rateLimits.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.rateLimits.latencyMs));
+      answerHeaders.set(res, headers);
+      return this.route(res, method, url, lowerPath, body);
+    } finally {
+      budget.inFlight--;
+    }
+  }
+
+  /** GET /rate_limit: the credential's core budget (it does not count against it), as the rate-limit-overview schema has it. */
+  private rateLimitOverview(res: ServerResponse): void {
+    const headers = answerHeaders.get(res) ?? {};
+    const core = { limit: Number(headers['x-ratelimit-limit']), remaining: Number(headers['x-ratelimit-remaining']), reset: Number(headers['x-ratelimit-reset']), used: Number(headers['x-ratelimit-used']) };
+    const search = { limit: 30, remaining: 30, reset: Math.ceil(Date.now() / 1000) + 60, used: 0 };
+    send(res, 200, { resources: { core, search }, rate: core });
+  }
+
+  private route(res: ServerResponse, method: string, url: URL, lowerPath: string, body: Buffer): void {
+    const repoPrefix = `/repos/${this.repo}/actions/runners`;
+    if (method === 'GET' && lowerPath === '/rate_limit') return this.rateLimitOverview(res);
     const jobMatch = new RegExp(`^/repos/${this.repo.toLowerCase()}/actions/jobs/(\\d+)$`).exec(lowerPath);
     if (method === 'GET' && jobMatch) {
       const job = this.jobs.get(Number(jobMatch[1]));
@@ -195,7 +364,7 @@ export class GitHubSimulator {
       if (method === 'DELETE') {
         if (runner.busy) return send(res, 422, { message: `Bad request - Runner "${runner.name}" is still running a job"` });
         this.runners.delete(runner.id);
-        res.writeHead(204).end();
+        res.writeHead(204, answerHeaders.get(res) ?? {}).end();
         return;
       }
     }
@@ -234,13 +403,6 @@ export class GitHubSimulator {
     runner.jitUsed = true;
     runner.status = 'online';
     return runner;
-  }
-
-  private authorized(header: string): boolean {
-    const [scheme, credential] = header.split(' ');
-    if (!credential || !/^(token|bearer)$/i.test(scheme ?? '')) return false;
-    if (this.auth.token) return credential === this.auth.token;
-    return this.installationTokens.has(credential);
   }
 
   private verifyAppJwt(header: string): boolean {
@@ -285,8 +447,11 @@ function describeDelivery(d: SimDelivery) {
   };
 }
 
+/** The rate-limit headers an admitted request's answer carries, whichever route answers it. */
+const answerHeaders = new WeakMap<ServerResponse, Record<string, string>>();
+
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-api-version-selected': '2022-11-28', ...headers });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-api-version-selected': '2022-11-28', ...answerHeaders.get(res), ...headers });
   res.end(payload);
 }

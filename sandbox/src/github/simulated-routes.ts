@@ -14,7 +14,8 @@ export interface SimulatedRoute {
 export const GENERAL_STATUSES = {
   400: 'Problems parsing JSON',
   401: 'Bad credentials / a JWT that cannot be decoded',
-  403: 'secondary rate limit (fault injection)',
+  403: 'primary or secondary rate limit (GitHub answers 403 or 429 on any route)',
+  429: 'primary or secondary rate limit (SANDBOX_GITHUB_RATE_LIMIT_STATUS=429)',
   404: 'Not Found (unknown id, or no access)',
   502: 'Server Error (fault injection)',
 } as const;
@@ -32,4 +33,6 @@ export const SIMULATED_ROUTES: SimulatedRoute[] = [
   { method: 'get', path: '/repos/{owner}/{repo}/hooks', statuses: [200, 401, 404] },
   { method: 'get', path: '/repos/{owner}/{repo}/hooks/{hook_id}/deliveries', statuses: [200, 401, 404] },
   { method: 'get', path: '/repos/{owner}/{repo}/releases', statuses: [200, 401, 404] },
+  // GitHub's own budget check (not counted against the primary limit).
+  { method: 'get', path: '/rate_limit', statuses: [200, 401] },
 ];
