@@ -42,5 +42,9 @@ describe('a storm of 100 jobs against MAX_RUNNERS=10', () => {
     expect(result.runTaskThrottled).toBeGreaterThan(0);
     expect(result.launchesWithoutCapacity).toBeGreaterThan(0);
     expect(result.webhooksSent).toBeGreaterThan(100 * 3);
+    // Under ECS's RunTask quota (the simulator's default: a bucket of 20 refilling at 20 a second) and GitHub's
+    // 5,000-request budget, which 100 jobs do not exhaust: no second ever held more accepted RunTask calls than the bucket allows.
+    expect(result.maxRunTasksPerSecond).toBeLessThanOrEqual(20 + 20);
+    expect(result.githubRateLimited).toEqual({ primary: 0, secondary: 0 });
   }, 180_000);
 });
