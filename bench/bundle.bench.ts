@@ -64,7 +64,19 @@ const entry = join(taskDir, 'index.mjs');
 
 const sandbox = await startSandbox({
   // Tasks stay PROVISIONING and the cap is above the jobs fired: this measures the launch path only.
-  env: { PORT: '0', SANDBOX_AUTOPILOT: '0', SANDBOX_TASK_START_MS: '600000', SANDBOX_HOUSEKEEPING_MS: '0', MAX_RUNNERS: '100000' },
+  // The rounds dispatch back to back, faster than AWS's RunTask quota (20/s): the simulated quota is
+  // lifted, or the wall figures would measure the SDK's adaptive backoff (rate-limits.it.ts proves that part).
+  env: {
+    PORT: '0',
+    SANDBOX_AUTOPILOT: '0',
+    SANDBOX_TASK_START_MS: '600000',
+    SANDBOX_HOUSEKEEPING_MS: '0',
+    MAX_RUNNERS: '100000',
+    SANDBOX_RUNTASK_RATE: '100000',
+    SANDBOX_RUNTASK_BURST: '100000',
+    SANDBOX_FARGATE_LAUNCH_RATE: '100000',
+    SANDBOX_FARGATE_LAUNCH_BURST: '100000',
+  },
   logLevel: 'SILENT',
   onError: (m) => console.error(m),
 });
