@@ -21,12 +21,12 @@ export async function recordJobStarted(detail: WorkflowJobDetail, deps: Deps): P
 /**
  * The terminal record a job leaves when it ended before its `queued` was
  * recorded here: it holds the job's runner id, so a late (or redelivered)
- * `queued` finds it taken and starts nothing. Written by ingress as it
- * answers the `completed` delivery (so a `queued` that GitHub sends after it
- * is refused, whatever the bus does meanwhile), and again by dispatch.
+ * `queued` finds it taken and starts nothing. Written by the `completed`'s
+ * dispatch; a `queued` written before it is cancelled by its own dispatch,
+ * which reads the job's `ended#` marker (routes/stream.ts).
  * False when the job's runner record already exists.
  */
-export function recordJobEndedBeforeQueued(event: Pick<WorkflowJobDetail, 'repo' | 'job'>, deps: Pick<Deps, 'store' | 'config' | 'now'>): Promise<boolean> {
+function recordJobEndedBeforeQueued(event: Pick<WorkflowJobDetail, 'repo' | 'job'>, deps: Pick<Deps, 'store' | 'config' | 'now'>): Promise<boolean> {
   const { job } = event;
   const conclusion = job.conclusion ?? 'unknown';
   const now = deps.now().toISOString();
