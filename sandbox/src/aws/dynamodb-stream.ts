@@ -162,13 +162,21 @@ export class DynamoDbStreamSimulator {
     if (violations.length > 0) this.onInvalidRecord(violations);
     this.history.push(record);
     if (this.history.length > MAX_HISTORY) this.history.splice(0, this.history.length - MAX_HISTORY);
+    this.deliver(record);
+  }
+
+  /** Queues `record` for every mapping whose filter matches it, on its key's lane; how many took it. */
+  private deliver(record: DynamoDBRecord): number {
+    let queued = 0;
     for (const mapping of this.mappings) {
       if (!mapping.settings.filters.some((pattern) => matchesPattern(pattern, record as unknown as Record<string, unknown>))) continue;
-      const lane = mapping.lanes[laneOf(change.keys, mapping.lanes.length)]!;
+      const lane = mapping.lanes[laneOf(record.dynamodb!.Keys as AttributeMap, mapping.lanes.length)]!;
       lane.queue.push({ record, arrivedAt: Date.now(), failures: 0 });
       this.inFlight++;
+      queued++;
       this.pump(lane);
     }
+    return queued;
   }
 
   /**
@@ -179,14 +187,7 @@ export class DynamoDbStreamSimulator {
   redeliver(select: (record: DynamoDBRecord) => boolean): number {
     let queued = 0;
     for (const record of this.history.filter(select)) {
-      for (const mapping of this.mappings) {
-        if (!mapping.settings.filters.some((pattern) => matchesPattern(pattern, record as unknown as Record<string, unknown>))) continue;
-        const lane = mapping.lanes[laneOf(record.dynamodb!.Keys as AttributeMap, mapping.lanes.length)]!;
-        lane.queue.push({ record, arrivedAt: Date.now(), failures: 0 });
-        this.inFlight++;
-        queued++;
-        this.pump(lane);
-      }
+      queued += this.deliver(record);
     }
     return queued;
   }
