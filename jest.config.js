@@ -6,6 +6,7 @@ const common = {
     '^@runner-fleet/core/store$': '<rootDir>/core/src/runner-store.ts',
     '^@runner-fleet/lambda/config$': '<rootDir>/lambda/src/config.ts',
     '^@runner-fleet/lambda/github-auth$': '<rootDir>/lambda/src/adapters/github-auth.ts',
+    '^@runner-fleet/sandbox/dynamodb$': '<rootDir>/sandbox/src/aws/dynamodb-server.ts',
     '^@runner-fleet/(core|lambda|sandbox)$': '<rootDir>/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -29,6 +29,8 @@ export const SIMULATED_OPERATIONS = {
   sts: ['GetCallerIdentity'],
   // Not served: the sandbox's stream simulator checks the records it delivers against GetRecords' Record.
   dynamodbstreams: [],
+  // dynalite is real DynamoDB but has no transactions: the sandbox's front adds TransactWriteItems (aws/dynamodb.ts).
+  dynamodb: ['TransactWriteItems'],
 };
 
 /** Operations whose output shapes are vendored too: records a simulator produces are checked against them. */

@@ -31,8 +31,8 @@ export interface ServiceModel {
 /** botocore service names of the simulated services. */
 export const MODELED_SERVICES = ['ecs', 'ssm', 'events', 'logs', 'ecr', 'codebuild', 'lambda', 'sqs', 'sts'] as const;
 export type ModeledService = (typeof MODELED_SERVICES)[number];
-/** Vendored for what a simulator produces, not for requests it serves: DynamoDB Streams' records. */
-export type VendoredModel = ModeledService | 'dynamodbstreams';
+/** Vendored beyond the served services: DynamoDB Streams' records (what a simulator produces) and DynamoDB's TransactWriteItems (what the front on dynalite adds). */
+export type VendoredModel = ModeledService | 'dynamodbstreams' | 'dynamodb';
 
 const cache = new Map<string, ServiceModel>();
 
